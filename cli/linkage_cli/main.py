@@ -1,0 +1,239 @@
+"""``linkage`` command-line interface.
+
+Each command parses its options, calls one library function and prints a short summary.
+Library errors become messages on stderr and the exit code of their class:
+
+====  =====================================================================
+code  meaning
+====  =====================================================================
+0     success
+1     internal error (a bug: rerun with ``--debug`` and report the traceback)
+2     usage error (unknown option, missing argument)
+3     invalid configuration
+4     unusable input data (missing columns, undecodable bytes, empty input)
+5     key file problem (missing, exposed permissions, already exists)
+6     integrity failure (wrong key, other schema, tampered or foreign file)
+7     consent error
+8     rows were quarantined and ``--fail-on-quarantine`` was given
+====  =====================================================================
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+import linkage
+from linkage import io, jobs
+from linkage.errors import LinkageError
+from linkage.keys import generate_secret
+
+EXIT_QUARANTINE = 8
+
+
+def _handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn library errors into a message and their exit code; hide other tracebacks."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        try:
+            return fn(*args, **kwargs)
+        except LinkageError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - last line of defence: never leak a value
+            if ctx.find_root().params.get("debug"):
+                traceback.print_exc()
+            click.echo(f"internal error ({type(exc).__name__}); rerun with 'linkage --debug ...' "
+                       "for a traceback and report it", err=True)
+            ctx.exit(1)
+
+    return wrapper
+
+
+class _Progress:
+    """A click progress bar on stderr, shown only when stderr is a terminal."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar: Any = None
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(linkage.__version__, prog_name="linkage")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+def cli(debug: bool) -> None:
+    """Privacy-preserving record linkage of agency exports with keyed Bloom-filter encodings."""
+
+
+# ------------------------------------------------------------------------------------------- keys
+
+
+@cli.group()
+def keys() -> None:
+    """Create and check the project secret shared among agencies."""
+
+
+@keys.command("init")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@_handle_errors
+def keys_init(path: Path) -> None:
+    """Create a new 256-bit project secret at PATH (mode 0600; never overwrites).
+
+    Share the file only among the agencies, over a secure channel; never give it to the
+    linkage unit. The printed key check value identifies the secret without revealing it.
+    """
+    secret = generate_secret()
+    io.write_secret(path, secret)
+    click.echo(f"wrote project secret {path} (mode 0600)")
+    click.echo(f"key check value: {secret.key_check_value}")
+
+
+@keys.command("check")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@_handle_errors
+def keys_check(path: Path) -> None:
+    """Print the key check value of the secret at PATH (compare it across agencies)."""
+    click.echo(f"key check value: {io.read_secret(path).key_check_value}")
+
+
+# ----------------------------------------------------------------------------------------- encode
+
+
+@cli.command()
+@click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Export config of this agency's format (TOML).")
+@click.option("--secret", "secret_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Project secret file (from 'linkage keys init').")
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Encoded export to write (Parquet).")
+@click.option("--quarantine", type=click.Path(dir_okay=False, path_type=Path),
+              help="Quarantine CSV (default: INPUT's name + .quarantine.csv).")
+@click.option("--ref-map", type=click.Path(dir_okay=False, path_type=Path),
+              help="Reference map CSV, local id -> record reference (default: INPUT's name + .refmap.csv).")
+@click.option("--fail-on-quarantine", is_flag=True, help=f"Exit with {EXIT_QUARANTINE} if any row was quarantined.")
+@_handle_errors
+def encode(config_path: Path, secret_path: Path, input_path: Path, output: Path, quarantine: Path | None,
+           ref_map: Path | None, fail_on_quarantine: bool) -> None:
+    """Encode an agency export INPUT (CSV, .xlsx or Parquet) for the linkage unit.
+
+    Writes the signed encoded export to OUTPUT; rows that cannot be encoded go to the quarantine
+    file (row number and reason, no values) and the reference map stays with the agency.
+    """
+    secret = io.read_secret(secret_path)
+    progress = _Progress("encoding")
+    try:
+        summary = jobs.encode_file(input_path, config_path, output, secret=secret, quarantine_path=quarantine,
+                                   reference_map_path=ref_map, progress=progress)
+    finally:
+        progress.close()
+    click.echo(f"{summary.agency}: {summary.encoded} of {summary.input_rows} rows encoded -> {summary.output}")
+    click.echo(f"key check value {summary.key_check_value}, schema {summary.schema_fingerprint[:19]}")
+    click.echo(f"reference map (keep it here) -> {summary.reference_map}")
+    if summary.quarantined:
+        click.echo(f"{summary.quarantined} rows quarantined -> {summary.quarantine}", err=True)
+        for reason, count in summary.reasons.items():
+            click.echo(f"  {reason}: {count}", err=True)
+        if fail_on_quarantine:
+            sys.exit(EXIT_QUARANTINE)
+
+
+# ---------------------------------------------------------------------------------------- inspect
+
+
+@cli.command()
+@click.argument("encoded", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--expect-key-check", help="Refuse the file unless it was made with this key check value.")
+@_handle_errors
+def inspect(encoded: Path, as_json: bool, expect_key_check: str | None) -> None:
+    """Verify an encoded export and show its metadata, counts and fill rates (never values)."""
+    info = jobs.inspect_export(io.read_encoded(encoded, expected_key_check=expect_key_check))
+    if as_json:
+        click.echo(json.dumps(info, indent=2, sort_keys=True))
+        return
+    click.echo(f"{encoded}: signature valid")
+    for key in ("agency", "record_count", "created", "key_check_value", "schema_name", "schema_fingerprint",
+                "format_version", "library_version"):
+        click.echo(f"  {key:<20} {info[key]}")
+    stats = info["stats"]
+    click.echo(f"  {'quarantined rows':<20} {stats.get('quarantined_rows', 0)} of {stats.get('input_rows', '?')}")
+    hard = ", ".join(f"{k}={v}" for k, v in info["hardening"].items())
+    click.echo(f"  {'hardening':<20} {hard}")
+    click.echo("  fields:")
+    for name, f in info["fields"].items():
+        parts = f" mean parts {f['mean_parts']}" if "mean_parts" in f else ""
+        click.echo(f"    {name:<16} {f['kind']:<5} present {f['present']:>8}  fill {f['fill_rate']:.3f}{parts}")
+    if info["record_filter"]:
+        click.echo(f"    {'clk':<16} record filter fill {info['record_filter']['fill_rate']:.3f}")
+    click.echo("  blocking keys:")
+    for name, b in info["blocking"].items():
+        click.echo(f"    {name:<16} records {b['records_with_key']:>8}  distinct {b['distinct_keys']:>8}"
+                   f"  largest block {b['largest_block']}")
+
+
+# ------------------------------------------------------------------------------------ synth, demo
+
+
+@cli.command()
+@click.option("--persons", default=1000, show_default=True, type=click.IntRange(1, 10_000_000))
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@_handle_errors
+def synth(persons: int, seed: int, out_dir: Path) -> None:
+    """Write synthetic exports of the five agency kinds and truth.csv to OUT."""
+    from linkage import synth as synth_mod
+
+    data = synth_mod.generate(persons, seed=seed)
+    paths = io.write_synth(data, out_dir)
+    for name, path in paths.items():
+        click.echo(f"{name}: {path}")
+
+
+@cli.command()
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--persons", default=2000, show_default=True, type=click.IntRange(10, 2_000_000))
+@click.option("--seed", default=1, show_default=True, type=int)
+@_handle_errors
+def demo(out_dir: Path, persons: int, seed: int) -> None:
+    """Run the agency side on generated data: exports in five formats, then their encodings.
+
+    Writes DIR/exports/ (agency files, truth.csv, quarantine and reference maps beside them),
+    DIR/keys/project.key and DIR/encoded/ (one signed encoded export per agency).
+    """
+    from linkage import demo as demo_mod
+
+    summary = demo_mod.run_demo(out_dir, persons=persons, seed=seed)
+    click.echo(f"demo: {persons} persons, seed {seed}, key check value {summary.key_check_value}")
+    for s in summary.encodes:
+        click.echo(f"  {s.agency:<22} {s.encoded:>7} of {s.input_rows:>7} rows encoded  -> {s.output}")
+    click.echo(f"exports: {summary.exports_dir}")
+    click.echo(f"encoded: {summary.encoded_dir}")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    cli()

@@ -1,0 +1,192 @@
+"""Keyed Bloom filters: bit positions from a keyed PRF, filter matrices and hardening.
+
+Contract
+--------
+* Positions of a token: the output stream of keyed BLAKE2b
+  ``BLAKE2b-512(key=field_key, data=uint32_be(counter) || utf8(token))`` for counter 0, 1, ... is read as
+  big-endian 16-bit words; a word ``w`` is rejected when ``w >= 65536 - 65536 % num_bits`` (so
+  ``w % num_bits`` is exactly uniform) and accepted positions are kept until ``k`` *distinct*
+  ones are found. Positions are independent for every token: no double hashing, no shared
+  arithmetic structure. This definition is part of the export format: it must never change.
+* Filters are ``numpy.uint8`` matrices, one row per value, packed big-endian
+  (bit ``i`` is ``row[i // 8] >> (7 - i % 8) & 1``), exactly as stored in exports.
+* Hardening functions are pure: the same key and input give the same output on any machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+__all__ = [
+    "PositionHasher",
+    "build_filters",
+    "balance",
+    "xor_fold",
+    "keyed_permutation",
+    "permute",
+    "blip",
+    "popcount",
+    "dice",
+]
+
+_WORD_SPACE = 1 << 16
+
+
+class PositionHasher:
+    """Maps tokens to ``k`` distinct positions in ``[0, num_bits)`` under one field key (cached)."""
+
+    def __init__(self, key: bytes, num_bits: int) -> None:
+        if not 1 <= num_bits <= _WORD_SPACE:
+            raise ValueError(f"num_bits must be in [1, {_WORD_SPACE}], got {num_bits}")
+        if len(key) < 16:
+            raise ValueError("a field key must be at least 16 bytes")
+        self._key = key
+        self.num_bits = num_bits
+        self._limit = _WORD_SPACE - _WORD_SPACE % num_bits
+        self._cache: dict[tuple[str, int], np.ndarray] = {}
+
+    def positions(self, token: str, k: int) -> np.ndarray:
+        """The first ``k`` distinct positions of ``token`` (``k <= num_bits``)."""
+        cached = self._cache.get((token, k))
+        if cached is not None:
+            return cached
+        if not 1 <= k <= self.num_bits:
+            raise ValueError(f"k must be in [1, num_bits], got {k}")
+        data = token.encode("utf-8")
+        found: dict[int, None] = {}
+        counter = 0
+        while len(found) < k:
+            digest = hashlib.blake2b(counter.to_bytes(4, "big") + data, key=self._key, digest_size=64).digest()
+            for word in np.frombuffer(digest, dtype=">u2").tolist():
+                if word < self._limit:
+                    found.setdefault(word % self.num_bits)
+                    if len(found) == k:
+                        break
+            counter += 1
+        result = np.fromiter(found, dtype=np.int32, count=k)
+        result.setflags(write=False)
+        self._cache[(token, k)] = result
+        return result
+
+
+def build_filters(token_lists: Sequence[Iterable[tuple[str, int]]], hasher: PositionHasher) -> np.ndarray:
+    """One packed filter per entry of ``token_lists`` (each an iterable of (token, k) pairs)."""
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    for row, tokens in enumerate(token_lists):
+        for token, k in tokens:
+            pos = hasher.positions(token, k)
+            cols.append(pos)
+            rows.append(np.full(pos.shape[0], row, dtype=np.int32))
+    bits = np.zeros((len(token_lists), hasher.num_bits), dtype=np.bool_)
+    if cols:
+        bits[np.concatenate(rows), np.concatenate(cols)] = True
+    return np.packbits(bits, axis=1)
+
+
+def _unpack(filters: np.ndarray) -> np.ndarray:
+    return np.unpackbits(filters, axis=1)
+
+
+def balance(filters: np.ndarray) -> np.ndarray:
+    """Append each filter's complement: every filter then has exactly half its bits set.
+
+    Always combine with :func:`permute` (the schema does), or the complement is in plain sight.
+    """
+    return np.concatenate([filters, np.bitwise_not(filters)], axis=1)
+
+
+def xor_fold(filters: np.ndarray) -> np.ndarray:
+    """XOR the first half of each filter onto the second: half the length, no bit kept as is."""
+    half = filters.shape[1] // 2
+    return np.bitwise_xor(filters[:, :half], filters[:, half:])
+
+
+def keyed_permutation(key: bytes, num_bits: int) -> np.ndarray:
+    """A permutation of ``range(num_bits)`` from a keyed Fisher-Yates shuffle (unbiased draws)."""
+    perm = np.arange(num_bits, dtype=np.int32)
+    stream = _KeyedStream(key, b"permutation")
+    for i in range(num_bits - 1, 0, -1):
+        j = stream.below(i + 1)
+        perm[i], perm[j] = perm[j], perm[i]
+    return perm
+
+
+def permute(filters: np.ndarray, permutation: np.ndarray) -> np.ndarray:
+    """Move bit ``permutation[i]`` to position ``i`` in every filter."""
+    return np.packbits(_unpack(filters)[:, permutation], axis=1)
+
+
+def blip(filters: np.ndarray, seeds: Sequence[str], key: bytes, probability: float) -> np.ndarray:
+    """Flip each bit of filter ``r`` independently with ``probability``, reproducibly per seed.
+
+    The flips of row ``r`` come from a keyed PRF of ``seeds[r]`` (the record reference): first a
+    Binomial(num_bits, p) count by inverse CDF, then that many distinct uniform positions, which
+    is the same distribution as independent per-bit flips.
+    """
+    if probability <= 0.0:
+        return filters
+    num_bits = filters.shape[1] * 8
+    cdf = _binomial_cdf(num_bits, probability)
+    hasher = PositionHasher(key, num_bits)
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    for row, seed in enumerate(seeds):
+        u = int.from_bytes(hashlib.blake2b(b"count" + seed.encode(), key=key, digest_size=8).digest(), "big")
+        flips = int(np.searchsorted(cdf, u / 2.0**64, side="right"))
+        if flips:
+            pos = hasher.positions("flip:" + seed, min(flips, num_bits))
+            cols.append(pos)
+            rows.append(np.full(pos.shape[0], row, dtype=np.int32))
+    out = filters.copy()
+    if cols:
+        all_cols = np.concatenate(cols)
+        np.bitwise_xor.at(out, (np.concatenate(rows), all_cols // 8),
+                          (1 << (7 - all_cols % 8)).astype(np.uint8))
+    return out
+
+
+def _binomial_cdf(n: int, p: float) -> np.ndarray:
+    log_pmf = [math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1)
+               + i * math.log(p) + (n - i) * math.log1p(-p) for i in range(n + 1)]
+    return np.cumsum(np.exp(log_pmf))
+
+
+class _KeyedStream:
+    """Uniform integers from keyed BLAKE2b in counter mode, with rejection for exactness."""
+
+    def __init__(self, key: bytes, label: bytes) -> None:
+        self._key, self._label = key, label
+        self._counter = 0
+        self._words: list[int] = []
+
+    def below(self, n: int) -> int:
+        limit = (1 << 32) - (1 << 32) % n
+        while True:
+            if not self._words:
+                digest = hashlib.blake2b(self._label + self._counter.to_bytes(8, "big"),
+                                         key=self._key, digest_size=64).digest()
+                self._words = np.frombuffer(digest, dtype=">u4").tolist()[::-1]
+                self._counter += 1
+            word = self._words.pop()
+            if word < limit:
+                return word % n
+
+
+_POPCOUNT_TABLE = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint16)
+
+
+def popcount(filters: np.ndarray) -> np.ndarray:
+    """Number of set bits per row of a packed filter matrix."""
+    return _POPCOUNT_TABLE[filters].sum(axis=1, dtype=np.int64)
+
+
+def dice(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise Dice coefficient of two packed filter matrices of equal shape (0 for two empties)."""
+    both = popcount(np.bitwise_and(a, b))
+    total = popcount(a) + popcount(b)
+    return np.divide(2.0 * both, total, out=np.zeros(len(total)), where=total > 0)

@@ -1,0 +1,484 @@
+"""Configuration objects: the shared encoding schema and each agency's export config.
+
+Two files configure encoding:
+
+* The **schema** (shared by all agencies of a project, e.g. ``configs/schema.toml``) fixes what
+  is encoded and how: fields, token kinds and bits per token, filter lengths, hardening, the
+  record-level filter and the blocking keys. Its fingerprint is written into every encoded export;
+  the linkage unit refuses to link exports whose fingerprints differ.
+* An **export config** (one per agency format, e.g. ``configs/jobcentre.toml``) maps the agency's
+  columns to roles, says how to read the file and how its dates are written, and names the schema.
+
+Contract: ``parse_schema`` and ``parse_export_config`` take parsed TOML mappings, validate every
+setting, and raise one :class:`~linkage.errors.ConfigError` that lists every problem with its path
+(``fields[2].num_bits: must be in [64, 16384], got 3``). Unknown keys are errors. The returned
+objects are frozen and hashable. Reading files is :mod:`linkage.io`'s job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any, Literal
+
+from ._validate import Reader, raise_if_problems
+
+__all__ = [
+    "CONFIG_VERSION",
+    "Role",
+    "FIELD_KINDS",
+    "TOKEN_KINDS",
+    "BLOCKING_DERIVATIONS",
+    "FieldSpec",
+    "HardeningSpec",
+    "RecordFilterSpec",
+    "BlockingKeySpec",
+    "Schema",
+    "InputSpec",
+    "DateSpec",
+    "ExportConfig",
+    "parse_schema",
+    "parse_export_config",
+]
+
+CONFIG_VERSION = 1
+
+FieldKind = Literal["name", "date", "code", "text"]
+FIELD_KINDS: tuple[str, ...] = ("name", "date", "code", "text")
+
+
+class Role(StrEnum):
+    """What a column holds. Free attributes are addressed as ``attribute.<name>``."""
+
+    ID = "id"
+    GIVEN_NAME = "given_name"
+    FAMILY_NAME = "family_name"
+    FULL_NAME = "full_name"
+    FATHER_NAME = "father_name"
+    ORIGINAL_NAME = "original_name"
+    BIRTH_DATE = "birth_date"
+    SEX = "sex"
+    NATIONALITY = "nationality"
+    PLACE = "place"
+
+
+#: The field kind each role can feed (attributes can feed ``code`` or ``text`` fields).
+ROLE_KINDS: Mapping[str, str] = {
+    Role.GIVEN_NAME: "name",
+    Role.FAMILY_NAME: "name",
+    Role.FULL_NAME: "name",
+    Role.FATHER_NAME: "name",
+    Role.ORIGINAL_NAME: "name",
+    Role.BIRTH_DATE: "date",
+    Role.SEX: "code",
+    Role.NATIONALITY: "code",
+    Role.PLACE: "text",
+}
+
+#: Token kinds per field kind (implemented in :mod:`linkage.tokens`).
+TOKEN_KINDS: Mapping[str, tuple[str, ...]] = {
+    "name": ("bigram", "trigram", "whole"),
+    "date": ("ymd", "year", "month_day", "year_month", "day_month_set"),
+    "code": ("value",),
+    "text": ("bigram", "whole"),
+}
+
+#: Blocking-key derivations per field kind (implemented in :mod:`linkage.tokens`).
+BLOCKING_DERIVATIONS: Mapping[str, tuple[str, ...]] = {
+    "name": ("part", "prefix3"),
+    "date": ("ymd", "year", "month_day"),
+    "code": ("value",),
+    "text": ("value",),
+}
+
+_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_AGENCY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_MIN_BITS, _MAX_BITS = 64, 16384
+_MAX_BITS_PER_TOKEN = 64
+_CALENDARS = ("gregorian", "solar_hijri", "ethiopian")
+_INPUT_FORMATS = ("auto", "csv", "xlsx", "parquet")
+_DAY_MONTH_RE = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FieldSpec:
+    """One encoded field: a Bloom filter of ``num_bits`` per value (per name part for names)."""
+
+    name: str
+    kind: FieldKind
+    sources: tuple[str, ...]
+    num_bits: int
+    tokens: tuple[tuple[str, int], ...]
+    max_parts: int = 1
+    required: bool = False
+
+    @property
+    def num_bytes(self) -> int:
+        return self.num_bits // 8
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HardeningSpec:
+    """Hardening applied to every field filter, in this order: balance, fold, permute, BLIP.
+
+    ``salt_field`` names a code or date field whose value (the year for dates) is mixed into every
+    token of every other field; records with that field missing are salted with the empty value.
+    """
+
+    balance: bool = False
+    xor_fold: bool = False
+    permute: bool = False
+    blip_probability: float = 0.0
+    salt_field: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordFilterSpec:
+    """The optional record-level filter (CLK) used for blocking: all fields' tokens in one filter."""
+
+    num_bits: int
+    bits_per_token: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BlockingKeySpec:
+    """A keyed blocking key: the digest of ``field.derivation`` components joined.
+
+    A name component yields one key per name part; a record missing any component has no key.
+    """
+
+    name: str
+    components: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Schema:
+    """What is encoded and how; identical for every agency of a project."""
+
+    version: int
+    name: str
+    fields: tuple[FieldSpec, ...]
+    hardening: HardeningSpec
+    record_filter: RecordFilterSpec | None
+    blocking: tuple[BlockingKeySpec, ...]
+
+    def field(self, name: str) -> FieldSpec:
+        for spec in self.fields:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form (lists for tuples); the input of :meth:`fingerprint`."""
+        return json.loads(json.dumps(asdict(self)))
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the canonical JSON of the schema: equal iff encodings are comparable."""
+        canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+    def encoded_width(self, spec: FieldSpec) -> int:
+        """Bits per stored filter of ``spec`` after hardening (balancing doubles, folding halves)."""
+        bits = spec.num_bits * (2 if self.hardening.balance else 1)
+        return bits // 2 if self.hardening.xor_fold else bits
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InputSpec:
+    """How to read an agency's file. ``delimiter`` None means sniffed; ``sheet`` None the first."""
+
+    format: Literal["auto", "csv", "xlsx", "parquet"] = "auto"
+    delimiter: str | None = None
+    encoding: str = "utf-8"
+    sheet: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DateSpec:
+    """How an agency writes birth dates.
+
+    ``formats`` are strptime patterns tried in order (ISO ``%Y-%m-%d`` is always tried last).
+    ``unknown_day_month`` lists ``MM-DD`` values that mean "day and month unknown" (German
+    authorities use 1 January); a zero day or month always means unknown. Two-digit years below
+    ``two_digit_year_pivot`` are 20xx, the others 19xx.
+    """
+
+    formats: tuple[str, ...] = ("%d.%m.%Y",)
+    calendar: Literal["gregorian", "solar_hijri", "ethiopian"] = "gregorian"
+    unknown_day_month: tuple[str, ...] = ("01-01",)
+    two_digit_year_pivot: int = 30
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExportConfig:
+    """One agency's export format and the schema it encodes into."""
+
+    version: int
+    agency: str
+    schema: Schema
+    input: InputSpec
+    columns: tuple[tuple[str, tuple[str, ...]], ...]
+    birth_date: DateSpec
+    reference: Literal["pseudonym", "local_id"] = "pseudonym"
+
+    def columns_for(self, role: str) -> tuple[str, ...]:
+        for r, cols in self.columns:
+            if r == role:
+                return cols
+        return ()
+
+    @property
+    def id_column(self) -> str:
+        return self.columns_for(Role.ID)[0]
+
+
+# --------------------------------------------------------------------------------------- parsing
+
+
+def parse_schema(data: Mapping[str, Any], *, source: str = "schema") -> Schema:
+    """Validate a parsed schema mapping and build the :class:`Schema`."""
+    problems: list[str] = []
+    top = Reader(data, "", problems)
+    version = _version(top)
+    name = top.str("name")
+    fields = tuple(f for f in (_field(r) for r in top.tables("fields")) if f is not None)
+    if not fields and not problems:
+        top.problem("fields", "at least one field is required")
+    _unique([f.name for f in fields], "fields", top)
+    by_name = {f.name: f for f in fields}
+    hardening = _hardening(top.table("hardening", {}), by_name)
+    record_filter = _record_filter(top.table("record_filter", None), by_name)
+    blocking = tuple(b for b in (_blocking(r, by_name) for r in top.tables("blocking")) if b is not None)
+    _unique([b.name for b in blocking], "blocking", top)
+    top.finish()
+    raise_if_problems(source, problems)
+    return Schema(
+        version=version, name=name, fields=fields, hardening=hardening,
+        record_filter=record_filter, blocking=blocking,
+    )
+
+
+def parse_export_config(data: Mapping[str, Any], schema: Schema, *, source: str = "export config") -> ExportConfig:
+    """Validate a parsed export-config mapping against ``schema`` and build the config.
+
+    The ``schema`` key (a path) is resolved by the caller; here it is only checked to be present.
+    """
+    problems: list[str] = []
+    top = Reader(data, "", problems)
+    version = _version(top)
+    agency = top.str("agency")
+    if agency is not None and not _AGENCY_RE.match(agency):
+        top.problem("agency", "must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit")
+    top.str("schema")
+    reference = top.str("reference", "pseudonym", choices=("pseudonym", "local_id"))
+    input_spec = _input(top.table("input", {}))
+    columns = _columns(top.table("columns"), top.table("attributes", {}))
+    birth_date = _date_spec(top.table("birth_date", {}))
+    top.finish()
+    roles = {role for role, _ in columns}
+    for spec in schema.fields:
+        if spec.required and not roles.intersection(spec.sources):
+            problems.append(
+                f"columns: schema field '{spec.name}' is required; map at least one of {', '.join(spec.sources)}"
+            )
+    raise_if_problems(source, problems)
+    return ExportConfig(
+        version=version, agency=agency, schema=schema, input=input_spec, columns=columns,
+        birth_date=birth_date, reference=reference,
+    )
+
+
+def _version(top: Reader) -> int:
+    version = top.int("version")
+    if version is not None and version != CONFIG_VERSION:
+        top.problem("version", f"must be {CONFIG_VERSION} (this linkage reads config version {CONFIG_VERSION})")
+    return CONFIG_VERSION
+
+
+def _unique(names: list[str], key: str, top: Reader) -> None:
+    seen: set[str] = set()
+    for i, n in enumerate(names):
+        if n in seen:
+            top.problem(key, f"name '{n}' is used twice (entry {i})")
+        seen.add(n)
+
+
+def _field(r: Reader) -> FieldSpec | None:
+    n_problems = len(r.problems)
+    name = r.str("name")
+    if name is not None and not _NAME_RE.match(name):
+        r.problem("name", "must be lower-case letters, digits and '_', starting with a letter, at most 40 long")
+    kind = r.str("kind", choices=FIELD_KINDS)
+    sources = r.str_list("sources", allow_single=True)
+    for i, src in enumerate(sources or ()):
+        if src.startswith("attribute."):
+            if kind not in ("code", "text"):
+                r.problem(f"sources[{i}]", "attributes can feed only 'code' or 'text' fields")
+        elif src not in ROLE_KINDS:
+            r.problem(f"sources[{i}]", f"must be a role ({', '.join(ROLE_KINDS)}) or 'attribute.<name>'")
+        elif kind is not None and ROLE_KINDS[src] != kind:
+            r.problem(f"sources[{i}]", f"role '{src}' feeds '{ROLE_KINDS[src]}' fields, not '{kind}'")
+    num_bits = r.int("num_bits", low=_MIN_BITS, high=_MAX_BITS)
+    if num_bits is not None and num_bits % 16:
+        r.problem("num_bits", "must be a multiple of 16 (whole bytes, and halves for XOR folding)")
+    tokens: list[tuple[str, int]] = []
+    tok = r.table("tokens")
+    if tok is not None:
+        allowed = TOKEN_KINDS.get(kind or "", ())
+        for token_kind, bits in tok.data.items():
+            tok.raw(token_kind)
+            if kind is not None and token_kind not in allowed:
+                tok.problem(token_kind, f"is not a token kind of '{kind}' fields (allowed: {', '.join(allowed)})")
+            elif isinstance(bits, bool) or not isinstance(bits, int) or not 1 <= bits <= _MAX_BITS_PER_TOKEN:
+                tok.problem(token_kind, f"bits per token must be an integer in [1, {_MAX_BITS_PER_TOKEN}]")
+            else:
+                tokens.append((token_kind, bits))
+        if not tok.data:
+            r.problem("tokens", "at least one token kind is required")
+    max_parts = r.int("max_parts", 5 if kind == "name" else 1, low=1, high=12)
+    if kind != "name" and r.has("max_parts"):
+        r.problem("max_parts", "applies to 'name' fields only")
+    required = r.bool("required", False)
+    r.finish()
+    if len(r.problems) != n_problems:
+        return None
+    return FieldSpec(
+        name=name, kind=kind, sources=sources, num_bits=num_bits, tokens=tuple(sorted(tokens)),
+        max_parts=max_parts, required=required,
+    )
+
+
+def _hardening(r: Reader | None, fields: Mapping[str, FieldSpec]) -> HardeningSpec:
+    if r is None:
+        return HardeningSpec()
+    balance = r.bool("balance", False)
+    xor_fold = r.bool("xor_fold", False)
+    permute = r.bool("permute", False)
+    blip = r.float("blip_probability", 0.0, low=0.0, high=0.25)
+    salt = r.str("salt_field", None)
+    if salt is not None:
+        if salt not in fields:
+            r.problem("salt_field", "must name a field of this schema")
+        elif fields[salt].kind not in ("code", "date"):
+            r.problem("salt_field", "must name a 'code' or 'date' field (dates salt with the year)")
+    r.finish()
+    return HardeningSpec(balance=bool(balance), xor_fold=bool(xor_fold), permute=bool(permute),
+                         blip_probability=blip or 0.0, salt_field=salt)
+
+
+def _record_filter(r: Reader | None, fields: Mapping[str, FieldSpec]) -> RecordFilterSpec | None:
+    if r is None:
+        return None
+    num_bits = r.int("num_bits", 1024, low=_MIN_BITS, high=_MAX_BITS)
+    if num_bits is not None and num_bits % 16:
+        r.problem("num_bits", "must be a multiple of 16")
+    per = r.table("bits_per_token")
+    pairs: list[tuple[str, int]] = []
+    if per is not None:
+        for fname, bits in per.data.items():
+            per.raw(fname)
+            if fname not in fields:
+                per.problem(fname, "must name a field of this schema")
+            elif isinstance(bits, bool) or not isinstance(bits, int) or not 1 <= bits <= _MAX_BITS_PER_TOKEN:
+                per.problem(fname, f"bits per token must be an integer in [1, {_MAX_BITS_PER_TOKEN}]")
+            else:
+                pairs.append((fname, bits))
+    r.finish()
+    return RecordFilterSpec(num_bits=num_bits or 1024, bits_per_token=tuple(sorted(pairs)))
+
+
+def _blocking(r: Reader, fields: Mapping[str, FieldSpec]) -> BlockingKeySpec | None:
+    n_problems = len(r.problems)
+    name = r.str("name")
+    if name is not None and not _NAME_RE.match(name):
+        r.problem("name", "must be lower-case letters, digits and '_', starting with a letter")
+    components = r.str_list("components") or ()
+    name_components = 0
+    for i, comp in enumerate(components):
+        fname, _, derivation = comp.partition(".")
+        if fname not in fields:
+            r.problem(f"components[{i}]", "must be '<field>.<derivation>' with a field of this schema")
+            continue
+        kind = fields[fname].kind
+        if derivation not in BLOCKING_DERIVATIONS[kind]:
+            r.problem(f"components[{i}]", f"derivation of a '{kind}' field must be one of "
+                      f"{', '.join(BLOCKING_DERIVATIONS[kind])}")
+        name_components += kind == "name"
+    if not components:
+        r.problem("components", "at least one component is required")
+    if name_components > 1:
+        r.problem("components", "at most one name component per key (each name part gives its own key)")
+    r.finish()
+    if len(r.problems) != n_problems:
+        return None
+    return BlockingKeySpec(name=name, components=components)
+
+
+def _input(r: Reader | None) -> InputSpec:
+    if r is None:
+        return InputSpec()
+    fmt = r.str("format", "auto", choices=_INPUT_FORMATS)
+    delimiter = r.raw("delimiter", None)
+    if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
+        r.problem("delimiter", "must be a single character (or left out to sniff it)")
+        delimiter = None
+    encoding = r.str("encoding", "utf-8")
+    if encoding is not None:
+        import codecs
+
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            r.problem("encoding", "is not a text encoding Python knows (e.g. 'utf-8', 'cp1252', 'latin-1')")
+    sheet = r.str("sheet", None)
+    r.finish()
+    return InputSpec(format=fmt or "auto", delimiter=delimiter, encoding=encoding or "utf-8", sheet=sheet)
+
+
+def _columns(r: Reader | None, attrs: Reader | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if r is None:
+        return ()
+    out: list[tuple[str, tuple[str, ...]]] = []
+    roles = [role.value for role in Role]
+    for role in roles:
+        cols = r.str_list(role, None, allow_single=True)
+        if cols:
+            if role in (Role.ID, Role.BIRTH_DATE, Role.SEX, Role.NATIONALITY) and len(cols) > 1:
+                r.problem(role, "takes exactly one column")
+            out.append((role, cols))
+    if not r.has(Role.ID):
+        r.problem(Role.ID, "is required: the column holding the agency's own record id")
+    r.finish()
+    if attrs is not None:
+        for attr in list(attrs.data):
+            if not _NAME_RE.match(attr):
+                attrs.problem(attr, "attribute names must be lower-case letters, digits and '_'")
+            col = attrs.str(attr)
+            if col:
+                out.append((f"attribute.{attr}", (col,)))
+        attrs.finish()
+    return tuple(out)
+
+
+def _date_spec(r: Reader | None) -> DateSpec:
+    if r is None:
+        return DateSpec()
+    formats = r.str_list("formats", ("%d.%m.%Y",), allow_single=True)
+    for i, fmt in enumerate(formats or ()):
+        if not all(d in fmt for d in ("%Y",)) and "%y" not in fmt:
+            r.problem(f"formats[{i}]", "must contain a year directive (%Y or %y)")
+        if "%d" not in fmt or "%m" not in fmt:
+            r.problem(f"formats[{i}]", "must contain %d and %m (day and month)")
+    calendar = r.str("calendar", "gregorian", choices=_CALENDARS)
+    unknown = r.str_list("unknown_day_month", ("01-01",))
+    for i, dm in enumerate(unknown or ()):
+        if not _DAY_MONTH_RE.match(dm):
+            r.problem(f"unknown_day_month[{i}]", "must be 'MM-DD', e.g. '01-01'")
+    pivot = r.int("two_digit_year_pivot", 30, low=0, high=99)
+    r.finish()
+    return DateSpec(formats=formats or ("%d.%m.%Y",), calendar=calendar or "gregorian",
+                    unknown_day_month=unknown or (), two_digit_year_pivot=30 if pivot is None else pivot)

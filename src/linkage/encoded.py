@@ -1,0 +1,245 @@
+"""The encoded export: the only thing an agency hands to the linkage unit.
+
+Format version 1 (one Parquet file; the table and metadata below, nothing else):
+
+=================  ==========================================  =======================================
+column             Arrow type                                  content
+=================  ==========================================  =======================================
+``record_ref``     string, not null                            keyed pseudonym of the local id
+``f_<field>``      fixed_size_binary(width/8)                  Bloom filter of a date/code/text field
+``f_<field>``      list<fixed_size_binary(width/8)>            one filter per part of a name field
+``clk``            fixed_size_binary(width/8)                  record-level filter (when configured)
+``bk_<key>``       list<fixed_size_binary(16)>                 keyed blocking-key digests
+``scopes``         list<struct<…SCOPE_TYPE…>>                  consent scopes per record (issue #5)
+``envelopes``      list<struct<…ENVELOPE_TYPE…>>               sealed payloads per record (issue #5)
+=================  ==========================================  =======================================
+
+A null filter means the field is missing for that record. The Parquet key-value metadata holds
+``linkage`` -> JSON with: ``format``, ``format_version``, ``library_version``, ``agency``,
+``created``, ``record_count``, ``schema`` (the encoding parameters), ``schema_fingerprint``,
+``key_check_value``, ``verify_key`` (base64 Ed25519 public key), ``stats``, ``content_digest``
+(SHA-256 over the canonical content, see :func:`content_digest`) and ``signature`` (Ed25519 over
+the canonical JSON of all other metadata). No plaintext and no secret is ever stored.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from .config import Schema
+from .errors import IntegrityError
+from .keys import ProjectSecret, key_check_value, verify_signature
+
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "BLOCK_KEY_BYTES",
+    "SCOPE_TYPE",
+    "ENVELOPE_TYPE",
+    "EncodedExport",
+    "field_column",
+    "block_column",
+    "arrow_schema",
+    "content_digest",
+    "seal_metadata",
+    "verify_export",
+    "binary_matrix",
+]
+
+FORMAT = "linkage-encoded-export"
+FORMAT_VERSION = 1
+BLOCK_KEY_BYTES = 16
+METADATA_KEY = b"linkage"
+
+SCOPE_TYPE = pa.struct([
+    ("recipient", pa.string()),
+    ("purpose", pa.string()),
+    ("data_classes", pa.list_(pa.string())),
+    ("legal_basis", pa.string()),
+    ("valid_from", pa.string()),
+    ("valid_until", pa.string()),
+])
+
+ENVELOPE_TYPE = pa.struct([
+    ("recipient", pa.string()),
+    ("purpose", pa.string()),
+    ("valid_from", pa.string()),
+    ("valid_until", pa.string()),
+    ("ephemeral_key", pa.binary()),
+    ("nonce", pa.binary()),
+    ("ciphertext", pa.binary()),
+])
+
+
+def field_column(field_name: str) -> str:
+    return f"f_{field_name}"
+
+
+def block_column(key_name: str) -> str:
+    return f"bk_{key_name}"
+
+
+def arrow_schema(schema: Schema) -> pa.Schema:
+    """The Arrow schema of an encoded export for ``schema`` (column order is part of the format)."""
+    cols: list[pa.Field] = [pa.field("record_ref", pa.string(), nullable=False)]
+    for spec in schema.fields:
+        width = pa.binary(schema.encoded_width(spec) // 8)
+        typ = pa.list_(width) if spec.kind == "name" else width
+        cols.append(pa.field(field_column(spec.name), typ))
+    if schema.record_filter is not None:
+        width_bits = schema.record_filter.num_bits * (2 if schema.hardening.balance else 1)
+        width_bits //= 2 if schema.hardening.xor_fold else 1
+        cols.append(pa.field("clk", pa.binary(width_bits // 8)))
+    for key in schema.blocking:
+        cols.append(pa.field(block_column(key.name), pa.list_(pa.binary(BLOCK_KEY_BYTES))))
+    cols.append(pa.field("scopes", pa.list_(SCOPE_TYPE)))
+    cols.append(pa.field("envelopes", pa.list_(ENVELOPE_TYPE)))
+    return pa.schema(cols)
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedExport:
+    """An encoded export in memory: the Arrow table and its (signed) metadata."""
+
+    table: pa.Table
+    metadata: Mapping[str, Any]
+
+    @property
+    def agency(self) -> str:
+        return self.metadata["agency"]
+
+    @property
+    def record_count(self) -> int:
+        return self.table.num_rows
+
+    @property
+    def key_check_value(self) -> str:
+        return self.metadata["key_check_value"]
+
+    @property
+    def schema_fingerprint(self) -> str:
+        return self.metadata["schema_fingerprint"]
+
+    def filters(self, field_name: str) -> np.ndarray:
+        """Packed filters of a non-name field as an (n, bytes) uint8 matrix; nulls are all-zero."""
+        column = self.table.column(field_column(field_name)).combine_chunks()
+        return binary_matrix(column)
+
+
+def binary_matrix(column: pa.Array) -> np.ndarray:
+    """A fixed_size_binary array as an (n, byte_width) uint8 matrix; nulls become all-zero rows."""
+    width = column.type.byte_width
+    if column.null_count:
+        column = column.fill_null(b"\x00" * width)
+    data = column.buffers()[1]
+    start = column.offset * width
+    return np.frombuffer(data, dtype=np.uint8)[start : start + len(column) * width].reshape(len(column), width)
+
+
+def _canonical_column(hasher: Any, column: pa.ChunkedArray) -> None:
+    array = column.combine_chunks()
+    hasher.update(np.asarray(array.is_valid()).astype(np.uint8).tobytes())
+    typ = array.type
+    if pa.types.is_fixed_size_binary(typ):
+        hasher.update(binary_matrix(array).tobytes())
+    elif pa.types.is_list(typ) and pa.types.is_fixed_size_binary(typ.value_type):
+        lengths = np.asarray(array.value_lengths().fill_null(-1), dtype=np.int64)
+        hasher.update(lengths.astype("<i8").tobytes())
+        hasher.update(binary_matrix(array.flatten()).tobytes())
+    elif pa.types.is_string(typ):
+        values = array.fill_null("").to_pylist()
+        hasher.update(np.array([len(v.encode()) for v in values], dtype="<i8").tobytes())
+        hasher.update("".join(values).encode())
+    else:
+        hasher.update(json.dumps(array.to_pylist(), sort_keys=True, default=_json_bytes).encode())
+
+
+def _json_bytes(value: Any) -> str:
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    raise TypeError(type(value).__name__)
+
+
+def _type_name(typ: pa.DataType) -> str:
+    """Type description that ignores child field names (Parquet renames list items)."""
+    if pa.types.is_list(typ) or pa.types.is_large_list(typ):
+        return f"list<{_type_name(typ.value_type)}>"
+    if pa.types.is_struct(typ):
+        return "struct<" + ",".join(f"{typ.field(i).name}:{_type_name(typ.field(i).type)}"
+                                    for i in range(typ.num_fields)) + ">"
+    return str(typ)
+
+
+def content_digest(table: pa.Table) -> str:
+    """SHA-256 over column names, types, validity and values, independent of Parquet layout."""
+    hasher = hashlib.sha256()
+    hasher.update(f"{FORMAT}/{FORMAT_VERSION}/{table.num_rows}\n".encode())
+    for name, column in zip(table.column_names, table.columns):
+        hasher.update(f"{name}:{_type_name(column.type)}\n".encode())
+        _canonical_column(hasher, column)
+    return "sha256:" + hasher.hexdigest()
+
+
+def _canonical_json(metadata: Mapping[str, Any]) -> bytes:
+    return json.dumps({k: v for k, v in metadata.items() if k != "signature"},
+                      sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def seal_metadata(table: pa.Table, metadata: Mapping[str, Any], *, secret: ProjectSecret) -> dict[str, Any]:
+    """Return ``metadata`` plus key check value, verify key, content digest and signature."""
+    sealed = dict(metadata)
+    sealed["key_check_value"] = secret.key_check_value
+    sealed["verify_key"] = base64.b64encode(secret.verify_key).decode()
+    sealed["content_digest"] = content_digest(table)
+    sealed["signature"] = base64.b64encode(secret.sign(_canonical_json(sealed))).decode()
+    return sealed
+
+
+def schema_fingerprint_of(schema_dict: Mapping[str, Any]) -> str:
+    canonical = json.dumps(schema_dict, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def verify_export(export: EncodedExport, *, expected_key_check: str | None = None) -> None:
+    """Raise IntegrityError unless ``export`` is a complete, unmodified, signed v1 export.
+
+    Checks, in order: format and version, the verify key against the stated key check value (and
+    ``expected_key_check`` when given), the signature over the metadata, the schema fingerprint
+    against the embedded schema, the row count, and the content digest against the table.
+    """
+    meta = export.metadata
+    if meta.get("format") != FORMAT:
+        raise IntegrityError("not a linkage encoded export (no linkage metadata)")
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise IntegrityError(
+            f"format version {meta.get('format_version')!r} is not supported (this linkage reads "
+            f"version {FORMAT_VERSION}); re-encode with this linkage version"
+        )
+    try:
+        verify_key = base64.b64decode(meta["verify_key"], validate=True)
+        signature = base64.b64decode(meta["signature"], validate=True)
+        stated_kcv = meta["key_check_value"]
+    except (KeyError, ValueError, TypeError) as exc:
+        raise IntegrityError("the signature block is missing or damaged") from exc
+    if key_check_value(verify_key) != stated_kcv:
+        raise IntegrityError("the verification key does not match the stated key check value")
+    if expected_key_check is not None and stated_kcv != expected_key_check:
+        raise IntegrityError(
+            f"made with a different project secret (key check value {stated_kcv}, expected "
+            f"{expected_key_check}); re-encode with the project's shared secret"
+        )
+    verify_signature(verify_key, _canonical_json(meta), signature)
+    if schema_fingerprint_of(meta.get("schema", {})) != meta.get("schema_fingerprint"):
+        raise IntegrityError("the schema fingerprint does not match the embedded schema")
+    if meta.get("record_count") != export.table.num_rows:
+        raise IntegrityError("the number of records differs from the signed record count")
+    if content_digest(export.table) != meta.get("content_digest"):
+        raise IntegrityError("the content was changed after it was signed")

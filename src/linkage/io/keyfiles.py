@@ -1,0 +1,68 @@
+"""The project secret file: created 0600 without overwriting, refused when others can read it.
+
+Format: one JSON object ``{"kind": "linkage-project-secret", "version": 1, "secret": <base64>}``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import stat
+from pathlib import Path
+
+from ..errors import KeyFileError
+from ..keys import SECRET_BYTES, ProjectSecret
+
+__all__ = ["write_secret", "read_secret", "check_private_file"]
+
+_KIND = "linkage-project-secret"
+
+
+def write_secret(path: str | os.PathLike[str], secret: ProjectSecret) -> Path:
+    """Create ``path`` with mode 0600 holding ``secret``; refuse if it exists."""
+    path = Path(path)
+    payload = json.dumps({"kind": _KIND, "version": 1, "secret": base64.b64encode(secret.key).decode()})
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise KeyFileError(f"{path} already exists; refusing to overwrite a key file (choose another path)") from None
+    except OSError as exc:
+        raise KeyFileError(f"cannot create {path}: {exc.strerror}") from None
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, (payload + "\n").encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return path
+
+
+def check_private_file(path: Path) -> None:
+    """Raise KeyFileError if ``path`` is missing or readable/writable by group or others."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise KeyFileError(f"key file {path} does not exist") from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise KeyFileError(
+            f"key file {path} is accessible by other users (mode {stat.S_IMODE(mode):04o}); "
+            f"run 'chmod 600 {path}' and consider the key exposed if others could read it"
+        )
+
+
+def read_secret(path: str | os.PathLike[str]) -> ProjectSecret:
+    """Read a project secret file written by :func:`write_secret`."""
+    path = Path(path)
+    check_private_file(path)
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        if data.get("kind") != _KIND:
+            raise ValueError
+        key = base64.b64decode(data["secret"], validate=True)
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error, UnicodeDecodeError):
+        raise KeyFileError(f"{path} is not a linkage project secret file (made by 'linkage keys init')") from None
+    if len(key) != SECRET_BYTES:
+        raise KeyFileError(f"{path} holds a key of the wrong length; it is damaged")
+    return ProjectSecret(key)

@@ -1,0 +1,148 @@
+"""File-level jobs the CLI runs: each reads through :mod:`linkage.io`, calls one stage, writes.
+
+Contract: functions here return small summary objects (counts, paths, fingerprints; never a
+record value) and raise :class:`~linkage.errors.LinkageError` subclasses. They never print.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from . import io
+from .bloom import popcount
+from .encode import QUARANTINE_COLUMNS, encode
+from .encoded import EncodedExport, binary_matrix, field_column
+from .keys import ProjectSecret
+
+__all__ = ["EncodeSummary", "encode_file", "default_side_paths", "inspect_export"]
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class EncodeSummary:
+    agency: str
+    input_rows: int
+    encoded: int
+    quarantined: int
+    output: Path
+    quarantine: Path
+    reference_map: Path
+    key_check_value: str
+    schema_fingerprint: str
+    reasons: dict[str, int]
+
+
+def default_side_paths(input_path: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """Quarantine and reference-map paths beside the agency's input (they never travel)."""
+    path = Path(input_path)
+    stem = path.with_suffix("")
+    return Path(f"{stem}.quarantine.csv"), Path(f"{stem}.refmap.csv")
+
+
+def encode_file(
+    input_path: str | os.PathLike[str],
+    config_path: str | os.PathLike[str],
+    output_path: str | os.PathLike[str],
+    *,
+    secret: ProjectSecret,
+    quarantine_path: str | os.PathLike[str] | None = None,
+    reference_map_path: str | os.PathLike[str] | None = None,
+    created: datetime | None = None,
+    progress: Progress | None = None,
+) -> EncodeSummary:
+    """Read, encode and write one agency export plus its quarantine and reference map."""
+    config = io.load_export_config(config_path)
+    table = io.read_table(input_path, config.input)
+    default_q, default_ref = default_side_paths(input_path)
+    quarantine_path = Path(quarantine_path or default_q)
+    reference_map_path = Path(reference_map_path or default_ref)
+    if len(table.frame):
+        result = encode(table.frame, config, secret=secret, row_numbers=table.row_numbers,
+                        created=created, progress=progress)
+        quarantine = pd.concat([table.malformed, result.quarantine], ignore_index=True)
+    else:  # every row was malformed: nothing to encode, everything quarantined
+        from .errors import DataError
+
+        raise DataError(f"no row of {input_path} could be read ({len(table.malformed)} malformed rows)")
+    quarantine = quarantine.sort_values(["row_number", "field"], kind="stable").reset_index(drop=True)
+    io.write_csv(quarantine[list(QUARANTINE_COLUMNS)], quarantine_path)
+    io.write_csv(result.reference_map, reference_map_path)
+    io.write_encoded(result.export, output_path)
+    reasons = (quarantine["field"] + "." + quarantine["reason"]).value_counts().sort_index()
+    meta = result.export.metadata
+    return EncodeSummary(
+        agency=config.agency,
+        input_rows=len(table.frame) + len(table.malformed),
+        encoded=result.export.record_count,
+        quarantined=int(quarantine["row_number"].nunique()),
+        output=Path(output_path),
+        quarantine=quarantine_path,
+        reference_map=reference_map_path,
+        key_check_value=meta["key_check_value"],
+        schema_fingerprint=meta["schema_fingerprint"],
+        reasons={str(k): int(v) for k, v in reasons.items()},
+    )
+
+
+def inspect_export(export: EncodedExport) -> dict[str, Any]:
+    """Metadata, counts and fill rates per field of a verified export (no values)."""
+    meta = export.metadata
+    table = export.table
+    fields: dict[str, Any] = {}
+    for spec in meta["schema"]["fields"]:
+        column = table.column(field_column(spec["name"])).combine_chunks()
+        info: dict[str, Any] = {"kind": spec["kind"], "present": len(column) - column.null_count}
+        if pa.types.is_list(column.type):
+            lengths = np.asarray(column.value_lengths().fill_null(0))
+            info["mean_parts"] = round(float(lengths[lengths > 0].mean()), 3) if (lengths > 0).any() else 0.0
+            flat = column.flatten()
+        else:
+            flat = column.drop_null()
+        info["fill_rate"] = _fill(flat)
+        fields[spec["name"]] = info
+    blocking = {}
+    for key in meta["schema"]["blocking"]:
+        column = table.column(f"bk_{key['name']}").combine_chunks()
+        lengths = np.asarray(column.value_lengths().fill_null(0))
+        keys = column.flatten()
+        sizes = pd.Series(np.asarray(keys.cast(pa.binary()).to_pylist(), dtype=object)).value_counts() if len(keys) else pd.Series([], dtype=int)
+        blocking[key["name"]] = {
+            "records_with_key": int((lengths > 0).sum()),
+            "distinct_keys": int(len(sizes)),
+            "largest_block": int(sizes.max()) if len(sizes) else 0,
+        }
+    clk = None
+    if "clk" in table.column_names:
+        clk = {"fill_rate": _fill(table.column("clk").combine_chunks().drop_null())}
+    return {
+        "agency": meta["agency"],
+        "format_version": meta["format_version"],
+        "library_version": meta["library_version"],
+        "created": meta["created"],
+        "record_count": meta["record_count"],
+        "key_check_value": meta["key_check_value"],
+        "schema_fingerprint": meta["schema_fingerprint"],
+        "schema_name": meta["schema"]["name"],
+        "hardening": meta["schema"]["hardening"],
+        "stats": meta.get("stats", {}),
+        "fields": fields,
+        "record_filter": clk,
+        "blocking": blocking,
+        "signature": "valid",
+    }
+
+
+def _fill(array: pa.Array) -> float:
+    if len(array) == 0:
+        return 0.0
+    return round(float(popcount(binary_matrix(array)).mean() / (array.type.byte_width * 8)), 4)

@@ -1,0 +1,262 @@
+"""Normalisation of raw values per role, on the agency side, before tokens are made.
+
+Contract
+--------
+Each normaliser takes one raw string and returns either a normalised value or a
+:class:`Invalid` carrying a reason code (``"unparseable"``, ``"unrecognised"``, ...). None of
+them raises on any input and none of them puts the input into a reason. Empty input (after
+stripping) is ``None``: missing, not invalid. All of them are pure and idempotent on their own
+output, so encoding the same export twice gives the same bytes.
+
+Names are a *set of parts*: ``name_parts("Mohammad AL-HASSAN")`` gives ``("mohammad", "al", "hassan")``
+regardless of which column held which part. Issue #3 refines the rules (particles,
+transliteration, skeletons); the shape of the output stays the same.
+"""
+
+from __future__ import annotations
+
+import calendar as _calendar
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from .config import DateSpec
+
+__all__ = [
+    "Invalid",
+    "DateValue",
+    "name_parts",
+    "parse_date",
+    "normalize_sex",
+    "normalize_code",
+    "normalize_text",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Invalid:
+    """A value that is present but cannot be used; ``reason`` is a code, never the value."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class DateValue:
+    """A Gregorian date whose day and month may be unknown (placeholders, zero days)."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    @property
+    def day_month_known(self) -> bool:
+        return self.month is not None and self.day is not None
+
+
+# ------------------------------------------------------------------------------------------ names
+
+_GERMAN_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+_APOSTROPHES = re.compile(r"['’‘`´ʿʾʼʻ\u0654\u0655]")
+_NON_LETTER = re.compile(r"[^\w]|[\d_]")
+
+
+def _strip_marks(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept = "".join(ch for ch in decomposed if not unicodedata.category(ch).startswith("M"))
+    return unicodedata.normalize("NFC", kept)
+
+
+def name_parts(*values: str | None) -> tuple[str, ...]:
+    """Split and normalise name values into distinct parts, in order of first appearance.
+
+    Rules: NFKC and case folding; German umlauts folded (ä -> ae); combining marks removed;
+    apostrophes and ayn/hamza signs dropped; every other non-letter separates parts.
+    """
+    parts: list[str] = []
+    for value in values:
+        if not value:
+            continue
+        text = unicodedata.normalize("NFKC", value).casefold().translate(_GERMAN_FOLD)
+        text = _APOSTROPHES.sub("", _strip_marks(text))
+        for part in _NON_LETTER.sub(" ", text).split():
+            if part not in parts:
+                parts.append(part)
+    return tuple(parts)
+
+
+# ------------------------------------------------------------------------------------------ dates
+
+_ZERO_FIELD = re.compile(r"^\s*(\d{1,2})[./\- ](\d{1,2})[./\- ](\d{2}|\d{4})\s*$")
+
+
+def parse_date(raw: str | None, spec: DateSpec) -> DateValue | Invalid | None:
+    """Parse a birth date written in one of ``spec.formats`` (then ISO) and convert its calendar.
+
+    Zero days or months (``00.00.1990``, ``00.08.1990``) and ``spec.unknown_day_month``
+    placeholders give a :class:`DateValue` with unknown day and month. Years outside 1880..2100
+    after conversion are ``Invalid("out_of_range")``.
+    """
+    if raw is None:
+        return None
+    text = unicodedata.normalize("NFKC", raw).strip()
+    if not text:
+        return None
+    parsed = _try_formats(text, spec)
+    if parsed is None:
+        zero = _zero_date(text, spec)
+        if zero is None:
+            return Invalid("unparseable")
+        return zero
+    year, month, day = parsed
+    if spec.calendar != "gregorian":
+        try:
+            year, month, day = _to_gregorian(year, month, day, spec.calendar)
+        except ValueError:
+            return Invalid("invalid_calendar_date")
+    if not 1880 <= year <= 2100:
+        return Invalid("out_of_range")
+    if f"{month:02d}-{day:02d}" in spec.unknown_day_month and spec.calendar == "gregorian":
+        return DateValue(year)
+    return DateValue(year, month, day)
+
+
+def _try_formats(text: str, spec: DateSpec) -> tuple[int, int, int] | None:
+    for fmt in (*spec.formats, "%Y-%m-%d"):
+        try:
+            parsed = datetime.strptime(text, fmt)
+        except ValueError:
+            if spec.calendar != "gregorian":
+                loose = _loose_parse(text, fmt)
+                if loose is not None:
+                    return loose
+            continue
+        year = parsed.year
+        if "%y" in fmt and "%Y" not in fmt:
+            year = 2000 + year % 100 if year % 100 < spec.two_digit_year_pivot else 1900 + year % 100
+        return year, parsed.month, parsed.day
+    return None
+
+
+def _loose_parse(text: str, fmt: str) -> tuple[int, int, int] | None:
+    """Parse numeric day/month/year without Gregorian validity (e.g. Ethiopian 30 Pagume)."""
+    pattern = re.escape(fmt)
+    for directive, group in (("%d", r"(?P<d>\d{1,2})"), ("%m", r"(?P<m>\d{1,2})"), ("%Y", r"(?P<Y>\d{4})")):
+        pattern = pattern.replace(re.escape(directive), group)
+    match = re.fullmatch(pattern, text)
+    if match is None or "Y" not in match.groupdict():
+        return None
+    return int(match["Y"]), int(match["m"]), int(match["d"])
+
+
+def _zero_date(text: str, spec: DateSpec) -> DateValue | Invalid | None:
+    """Dates with a zero day and/or month, written day-first as German systems do."""
+    match = _ZERO_FIELD.match(text)
+    if match is None:
+        return None
+    day, month, year_text = int(match[1]), int(match[2]), match[3]
+    if day != 0 and month != 0:
+        return None
+    if month > 12 or day > 31:
+        return Invalid("unparseable")
+    year = int(year_text)
+    if len(year_text) == 2:
+        year = 2000 + year if year < spec.two_digit_year_pivot else 1900 + year
+    if spec.calendar == "solar_hijri":
+        year += 621
+    elif spec.calendar == "ethiopian":
+        year += 7
+    if not 1880 <= year <= 2100:
+        return Invalid("out_of_range")
+    return DateValue(year)
+
+
+def _to_gregorian(year: int, month: int, day: int, calendar_name: str) -> tuple[int, int, int]:
+    if calendar_name == "solar_hijri":
+        jdn = _solar_hijri_to_jdn(year, month, day)
+    else:
+        jdn = _ethiopian_to_jdn(year, month, day)
+    return _jdn_to_gregorian(jdn)
+
+
+def _solar_hijri_to_jdn(year: int, month: int, day: int) -> int:
+    """Solar Hijri (Iranian/Afghan) date to Julian day number (Borkowski's algorithm)."""
+    leap, march_day = _solar_hijri_year(year)
+    month_days = 31 if month <= 6 else 30 if month <= 11 else (30 if leap else 29)
+    if not (1 <= month <= 12 and 1 <= day <= month_days):
+        raise ValueError("not a Solar Hijri date")
+    nowruz = date(year + 621, 3, march_day).toordinal() + 1721425
+    return nowruz + (month - 1) * 31 - max(0, month - 7) + day - 1
+
+
+_SH_BREAKS = (-61, 9, 38, 199, 426, 686, 756, 818, 1111, 1181, 1210, 1635, 2060, 2097, 2192, 2262,
+              2324, 2394, 2456, 3178)
+
+
+def _solar_hijri_year(year: int) -> tuple[bool, int]:
+    """(is leap year, March day of Nowruz) for Solar Hijri ``year`` in 1..3177."""
+    if not 1 <= year < _SH_BREAKS[-1]:
+        raise ValueError("Solar Hijri year out of range")
+    gregorian_year = year + 621
+    leap_j, jp, jump = -14, _SH_BREAKS[0], 0
+    for jm in _SH_BREAKS[1:]:
+        jump = jm - jp
+        if year < jm:
+            break
+        leap_j += jump // 33 * 8 + (jump % 33) // 4
+        jp = jm
+    n = year - jp
+    leap_j += n // 33 * 8 + ((n % 33) + 3) // 4
+    if jump % 33 == 4 and jump - n == 4:
+        leap_j += 1
+    leap_g = gregorian_year // 4 - (gregorian_year // 100 + 1) * 3 // 4 - 150
+    march_day = 20 + leap_j - leap_g
+    if jump - n < 6:
+        n = n - jump + (jump + 4) // 33 * 33
+    leap = ((n + 1) % 33 - 1) % 4
+    return leap == 0, march_day
+
+
+def _ethiopian_to_jdn(year: int, month: int, day: int) -> int:
+    if not (1 <= month <= 13 and 1 <= day <= (30 if month <= 12 else (6 if year % 4 == 3 else 5))):
+        raise ValueError("not an Ethiopian date")
+    return 1724221 + 365 * (year - 1) + year // 4 + 30 * (month - 1) + day - 1
+
+
+def _jdn_to_gregorian(jdn: int) -> tuple[int, int, int]:
+    d = date.fromordinal(jdn - 1721425)
+    return d.year, d.month, d.day
+
+
+# ---------------------------------------------------------------------------------- codes, text
+
+_SEX = {
+    "m": "m", "male": "m", "mann": "m", "maennlich": "m", "männlich": "m", "herr": "m", "1": "m",
+    "w": "f", "f": "f", "female": "f", "frau": "f", "weiblich": "f", "2": "f",
+    "d": "x", "x": "x", "divers": "x", "diverse": "x", "3": "x",
+}
+_UNKNOWN = {"u", "unknown", "unbekannt", "k.a.", "ka", "-", "?", "0"}
+
+
+def normalize_sex(raw: str | None) -> str | Invalid | None:
+    """Map German and English sex codes to ``m``, ``f`` or ``x``; unknown codes are missing."""
+    if raw is None:
+        return None
+    text = unicodedata.normalize("NFKC", raw).strip().casefold().rstrip(".")
+    if not text or text in _UNKNOWN:
+        return None
+    return _SEX.get(text, Invalid("unrecognised"))
+
+
+def normalize_code(raw: str | None) -> str | None:
+    """Generic code: NFKC, case folded, marks removed, inner whitespace collapsed."""
+    if raw is None:
+        return None
+    text = " ".join(_strip_marks(unicodedata.normalize("NFKC", raw).casefold()).split())
+    return text or None
+
+
+def normalize_text(raw: str | None) -> str | None:
+    """Free text such as a place: like a name, parts joined by single spaces."""
+    parts = name_parts(raw)
+    return " ".join(parts) if parts else None
