@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -135,10 +136,12 @@ def keys_check(path: Path) -> None:
               help="Quarantine CSV (default: INPUT's name + .quarantine.csv).")
 @click.option("--ref-map", type=click.Path(dir_okay=False, path_type=Path),
               help="Reference map CSV, local id -> record reference (default: INPUT's name + .refmap.csv).")
+@click.option("--workers", type=click.IntRange(0, 64), default=1, show_default=True,
+              help="Processes to encode with (0 = one per CPU core); the output is identical for any number.")
 @click.option("--fail-on-quarantine", is_flag=True, help=f"Exit with {EXIT_QUARANTINE} if any row was quarantined.")
 @_handle_errors
 def encode(config_path: Path, secret_path: Path, input_path: Path, output: Path, quarantine: Path | None,
-           ref_map: Path | None, fail_on_quarantine: bool) -> None:
+           ref_map: Path | None, workers: int, fail_on_quarantine: bool) -> None:
     """Encode an agency export INPUT (CSV, .xlsx or Parquet) for the linkage unit.
 
     Writes the signed encoded export to OUTPUT; rows that cannot be encoded go to the quarantine
@@ -148,7 +151,8 @@ def encode(config_path: Path, secret_path: Path, input_path: Path, output: Path,
     progress = _Progress("encoding")
     try:
         summary = jobs.encode_file(input_path, config_path, output, secret=secret, quarantine_path=quarantine,
-                                   reference_map_path=ref_map, progress=progress)
+                                   reference_map_path=ref_map, progress=progress,
+                                   workers=workers or os.cpu_count() or 1)
     finally:
         progress.close()
     click.echo(f"{summary.agency}: {summary.encoded} of {summary.input_rows} rows encoded -> {summary.output}")

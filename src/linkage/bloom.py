@@ -17,12 +17,16 @@ from __future__ import annotations
 
 import hashlib
 import math
+import struct
 from collections.abc import Iterable, Sequence
 
+import numba
 import numpy as np
 
 __all__ = [
     "PositionHasher",
+    "set_bits",
+    "set_bits_reference",
     "build_filters",
     "balance",
     "xor_fold",
@@ -34,6 +38,7 @@ __all__ = [
 ]
 
 _WORD_SPACE = 1 << 16
+_WORDS = struct.Struct(">32H")  # a 64-byte digest as big-endian 16-bit words
 
 
 class PositionHasher:
@@ -47,13 +52,15 @@ class PositionHasher:
         self._key = key
         self.num_bits = num_bits
         self._limit = _WORD_SPACE - _WORD_SPACE % num_bits
-        self._cache: dict[tuple[str, int], np.ndarray] = {}
+        # per k: token -> row of the cached (tokens, k) position matrix
+        self._index: dict[int, dict[str, int]] = {}
+        self._matrix: dict[int, np.ndarray] = {}
 
-    def positions(self, token: str, k: int) -> np.ndarray:
-        """The first ``k`` distinct positions of ``token`` (``k <= num_bits``)."""
-        cached = self._cache.get((token, k))
-        if cached is not None:
-            return cached
+    def positions(self, token: str, k: int) -> list[int]:
+        """The first ``k`` distinct positions of ``token`` (``k <= num_bits``), in draw order.
+
+        This is the reference definition; :meth:`positions_matrix` computes the same in batch.
+        """
         if not 1 <= k <= self.num_bits:
             raise ValueError(f"k must be in [1, num_bits], got {k}")
         data = token.encode("utf-8")
@@ -61,16 +68,101 @@ class PositionHasher:
         counter = 0
         while len(found) < k:
             digest = hashlib.blake2b(counter.to_bytes(4, "big") + data, key=self._key, digest_size=64).digest()
-            for word in np.frombuffer(digest, dtype=">u2").tolist():
+            for word in _WORDS.unpack(digest):
                 if word < self._limit:
-                    found.setdefault(word % self.num_bits)
+                    found[word % self.num_bits] = None
                     if len(found) == k:
                         break
             counter += 1
-        result = np.fromiter(found, dtype=np.int32, count=k)
-        result.setflags(write=False)
-        self._cache[(token, k)] = result
-        return result
+        return list(found)
+
+    def positions_matrix(self, tokens: Sequence[str], k: int) -> np.ndarray:
+        """(len(tokens), k) int64 matrix whose row ``i`` is ``positions(tokens[i], k)``."""
+        if not 1 <= k <= self.num_bits:
+            raise ValueError(f"k must be in [1, num_bits], got {k}")
+        index = self._index.setdefault(k, {})
+        new = [t for t in dict.fromkeys(tokens) if t not in index]
+        if new:
+            rows = self._batch(new, k)
+            start = len(index)
+            index.update(zip(new, range(start, start + len(new))))
+            old = self._matrix.get(k)
+            self._matrix[k] = rows if old is None else np.concatenate([old, rows])
+        if not tokens:
+            return np.zeros((0, k), np.int64)
+        return self._matrix[k][[index[t] for t in tokens]]
+
+    def _batch(self, tokens: Sequence[str], k: int) -> np.ndarray:
+        """Positions of new tokens: a few digests each, first-k-distinct selection in numpy."""
+        expected_draws = sum(self.num_bits / (self.num_bits - i) for i in range(k))
+        digests_per_token = max(1, math.ceil(1.3 * expected_draws * _WORD_SPACE / self._limit / 32))
+        encoded = [t.encode("utf-8") for t in tokens]
+        blocks = []
+        for counter in range(digests_per_token):
+            prefix = counter.to_bytes(4, "big")
+            blocks.append(np.frombuffer(b"".join(
+                hashlib.blake2b(prefix + data, key=self._key, digest_size=64).digest() for data in encoded),
+                dtype=">u2").reshape(len(tokens), 32))
+        words = np.concatenate(blocks, axis=1).astype(np.int64)
+        out, complete = _first_distinct_kernel(words, self._limit, self.num_bits, k)
+        for i in np.flatnonzero(~complete).tolist():  # rare: the first digests held too few
+            out[i] = self.positions(tokens[i], k)
+        return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _first_distinct_kernel(words: np.ndarray, limit: int, num_bits: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the first ``k`` distinct ``w % num_bits`` over accepted words ``w < limit``."""
+    rows = words.shape[0]
+    out = np.zeros((rows, k), np.int64)
+    complete = np.zeros(rows, np.bool_)
+    stamp = np.zeros(num_bits, np.int64)
+    for r in range(rows):
+        found = 0
+        for j in range(words.shape[1]):
+            w = words[r, j]
+            if w < limit:
+                p = w % num_bits
+                if stamp[p] != r + 1:
+                    stamp[p] = r + 1
+                    out[r, found] = p
+                    found += 1
+                    if found == k:
+                        complete[r] = True
+                        break
+    return out, complete
+
+
+@numba.njit(cache=True, nogil=True)
+def _set_bits_kernel(packed: np.ndarray, owners: np.ndarray, token_index: np.ndarray, positions: np.ndarray) -> None:
+    k = positions.shape[1]
+    for i in range(owners.shape[0]):
+        row = owners[i]
+        token = token_index[i]
+        for j in range(k):
+            p = positions[token, j]
+            packed[row, p >> 3] |= np.uint8(0x80 >> (p & 7))
+
+
+def set_bits(packed: np.ndarray, owners: np.ndarray, token_index: np.ndarray, positions: np.ndarray) -> None:
+    """Set, in packed filters, the positions of token ``token_index[i]`` in row ``owners[i]``.
+
+    ``positions`` is a (tokens, k) matrix from :meth:`PositionHasher.positions_matrix`.
+    Compiled kernel; :func:`set_bits_reference` is the plain definition it is tested against.
+    """
+    if len(owners):
+        _set_bits_kernel(packed, owners.astype(np.int64, copy=False), token_index.astype(np.int64, copy=False),
+                         positions.astype(np.int64, copy=False))
+
+
+def set_bits_reference(packed: np.ndarray, owners: np.ndarray, token_index: np.ndarray,
+                       positions: np.ndarray) -> None:
+    """Plain numpy definition of :func:`set_bits`."""
+    num_bits = packed.shape[1] * 8
+    bits = np.unpackbits(packed, axis=1).astype(bool)
+    flat = bits.reshape(-1)
+    flat[(owners[:, None] * num_bits + positions[token_index]).ravel()] = True
+    packed[:] = np.packbits(bits, axis=1)
 
 
 def build_filters(token_lists: Sequence[Iterable[tuple[str, int]]], hasher: PositionHasher) -> np.ndarray:
@@ -79,9 +171,8 @@ def build_filters(token_lists: Sequence[Iterable[tuple[str, int]]], hasher: Posi
     cols: list[np.ndarray] = []
     for row, tokens in enumerate(token_lists):
         for token, k in tokens:
-            pos = hasher.positions(token, k)
-            cols.append(pos)
-            rows.append(np.full(pos.shape[0], row, dtype=np.int32))
+            cols.append(hasher.positions_matrix([token], k)[0])
+            rows.append(np.full(k, row, dtype=np.int32))
     bits = np.zeros((len(token_lists), hasher.num_bits), dtype=np.bool_)
     if cols:
         bits[np.concatenate(rows), np.concatenate(cols)] = True
@@ -139,9 +230,9 @@ def blip(filters: np.ndarray, seeds: Sequence[str], key: bytes, probability: flo
         u = int.from_bytes(hashlib.blake2b(b"count" + seed.encode(), key=key, digest_size=8).digest(), "big")
         flips = int(np.searchsorted(cdf, u / 2.0**64, side="right"))
         if flips:
-            pos = hasher.positions("flip:" + seed, min(flips, num_bits))
-            cols.append(pos)
-            rows.append(np.full(pos.shape[0], row, dtype=np.int32))
+            flips = min(flips, num_bits)
+            cols.append(np.asarray(hasher.positions("flip:" + seed, flips), np.int64))
+            rows.append(np.full(flips, row, dtype=np.int32))
     out = filters.copy()
     if cols:
         all_cols = np.concatenate(cols)

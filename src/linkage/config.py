@@ -469,10 +469,11 @@ def _date_spec(r: Reader | None) -> DateSpec:
         return DateSpec()
     formats = r.str_list("formats", ("%d.%m.%Y",), allow_single=True)
     for i, fmt in enumerate(formats or ()):
-        if not all(d in fmt for d in ("%Y",)) and "%y" not in fmt:
-            r.problem(f"formats[{i}]", "must contain a year directive (%Y or %y)")
-        if "%d" not in fmt or "%m" not in fmt:
-            r.problem(f"formats[{i}]", "must contain %d and %m (day and month)")
+        directives = re.findall(r"%.", fmt)
+        if [d for d in directives if d not in ("%d", "%m", "%Y", "%y", "%%")]:
+            r.problem(f"formats[{i}]", "may use only the directives %d, %m, %Y, %y and %%")
+        elif sorted(d for d in directives if d != "%%") not in (["%Y", "%d", "%m"], ["%d", "%m", "%y"]):
+            r.problem(f"formats[{i}]", "must contain %d, %m and one of %Y or %y, each once")
     calendar = r.str("calendar", "gregorian", choices=_CALENDARS)
     unknown = r.str_list("unknown_day_month", ("01-01",))
     for i, dm in enumerate(unknown or ()):

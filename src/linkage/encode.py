@@ -10,15 +10,16 @@ the agency-only reference map (local id -> record reference) and the quarantine 
 field, reason code) of rows that could not be encoded. Every input row ends up in exactly one of
 the export or the quarantine. No record value enters a message, a reason or the metadata.
 
-Work is done per distinct value, not per row (names and dates repeat a lot), and gathered back
-to rows with numpy; the output is a pure function of (records, config, secret, created).
+Speed: Python work is done once per *distinct* value (names and dates repeat a lot), everything
+per row is numpy. Output is a pure function of (records, config, secret, created).
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
-from collections.abc import Callable, Sequence
+import multiprocessing
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -28,18 +29,19 @@ import pandas as pd
 import pyarrow as pa
 
 from . import bloom
-from .config import ExportConfig, FieldSpec, Role, Schema
+from ._columns import Column, normalise_field
+from .config import ExportConfig, Schema
 from .encoded import BLOCK_KEY_BYTES, FORMAT, FORMAT_VERSION, EncodedExport, arrow_schema, seal_metadata
 from .errors import DataError
 from .keys import ProjectSecret
-from .normalize import DateValue, Invalid, name_parts, normalize_code, normalize_sex, normalize_text, parse_date
-from .tokens import blocking_values, value_tokens
+from .normalize import DateValue
+from .tokens import Incidence, blocking_values, incidence
 
 __all__ = ["EncodeResult", "encode", "QUARANTINE_COLUMNS"]
 
 QUARANTINE_COLUMNS = ("row_number", "field", "reason")
 Progress = Callable[[int, int], None]
-_CHUNK_ROWS = 50_000
+_CHUNK_ROWS = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,42 +61,38 @@ def encode(
     row_numbers: Sequence[int] | None = None,
     created: datetime | None = None,
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> EncodeResult:
     """Encode ``records`` (all cells strings) with ``config`` under the project ``secret``.
 
     ``row_numbers`` are the row numbers the agency sees for each record (default 1..n), used in
-    the quarantine. Raises DataError for a missing column or an
-    empty table; single bad rows are quarantined, never raised.
+    the quarantine. Raises DataError for a missing column or an empty table; single bad rows are
+    quarantined, never raised. ``workers > 1`` encodes parts of the input in that many processes;
+    the output is identical for any number of workers (everything but id duplicates is row-local).
     """
     _check_columns(records, config)
     if len(records) == 0:
         raise DataError("the input has no data rows")
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
     schema = config.schema
-    row_numbers = (np.arange(1, len(records) + 1, dtype=np.int64) if row_numbers is None
-                   else np.asarray(row_numbers, dtype=np.int64))
-    local_ids = records[config.id_column].astype(str).str.strip()
-    problems: list[pd.DataFrame] = [_id_problems(local_ids, row_numbers)]
-    values: dict[str, list[Any]] = {}
-    for spec in schema.fields:
-        values[spec.name], bad = _normalise_field(records, config, spec)
-        problems.append(pd.DataFrame({"row_number": row_numbers[bad[0]], "field": spec.name, "reason": bad[1]}))
-    quarantine = (pd.concat(problems, ignore_index=True).sort_values(["row_number", "field"], kind="stable")
-                  .reset_index(drop=True))
-    keep = ~np.isin(row_numbers, quarantine["row_number"].to_numpy())
-    kept_ids = local_ids[keep].tolist()
-    refs = _record_refs(kept_ids, config, secret)
-    kept_values = {name: [v for v, k in zip(vals, keep) if k] for name, vals in values.items()}
-
-    encoder = _FieldEncoder(schema, secret)
-    n = len(refs)
-    tables = []
-    for start in range(0, max(n, 1), _CHUNK_ROWS):
-        stop = min(start + _CHUNK_ROWS, n)
-        chunk = {name: vals[start:stop] for name, vals in kept_values.items()}
-        tables.append(encoder.encode_chunk(chunk, refs[start:stop]))
+    n = len(records)
+    row_numbers = np.arange(1, n + 1, dtype=np.int64) if row_numbers is None else np.asarray(row_numbers, np.int64)
+    local_ids = pd.Series([str(v).strip() for v in records[config.id_column].fillna("").tolist()], dtype=object)
+    id_problems = _id_problems(local_ids, row_numbers)
+    id_bad = np.isin(row_numbers, id_problems["row_number"].to_numpy())
+    size = max(1, min(_CHUNK_ROWS, -(-n // workers)))
+    jobs = [(records.iloc[a : a + size], local_ids.iloc[a : a + size], row_numbers[a : a + size],
+             id_bad[a : a + size], config, secret) for a in range(0, n, size)]
+    parts: list[_Part] = []
+    for part in _run_parts(jobs, workers):
+        parts.append(part)
         if progress is not None:
-            progress(stop, n)
-    table = pa.concat_tables(tables) if n else arrow_schema(schema).empty_table()
+            progress(sum(len(j[1]) for j in jobs[: len(parts)]), n)
+    table = pa.concat_tables([p.table for p in parts])
+    quarantine = (pd.concat([id_problems] + [p.quarantine for p in parts], ignore_index=True)
+                  .sort_values(["row_number", "field"], kind="stable").reset_index(drop=True))
+    present = {spec.name: sum(p.present[spec.name] for p in parts) for spec in schema.fields}
     metadata = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -104,16 +102,54 @@ def encode(
         "record_count": table.num_rows,
         "schema": schema.to_dict(),
         "schema_fingerprint": schema.fingerprint(),
-        "stats": {
-            "input_rows": int(len(records)),
-            "quarantined_rows": int((~keep).sum()),
-            "present": {name: int(sum(v is not None and v != () for v in vals))
-                        for name, vals in kept_values.items()},
-        },
+        "stats": {"input_rows": n, "quarantined_rows": n - table.num_rows, "present": present},
     }
     export = EncodedExport(table, seal_metadata(table, metadata, secret=secret))
-    reference_map = pd.DataFrame({"local_id": kept_ids, "record_ref": refs})
+    reference_map = pd.DataFrame({"local_id": [i for p in parts for i in p.local_ids],
+                                  "record_ref": [r for p in parts for r in p.refs]})
     return EncodeResult(export, reference_map, quarantine)
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    table: pa.Table
+    quarantine: pd.DataFrame
+    local_ids: list[str]
+    refs: list[str]
+    present: dict[str, int]
+
+
+def _run_parts(jobs: list[tuple[Any, ...]], workers: int) -> Iterator[_Part]:
+    """Encode parts in order, in worker processes when ``workers > 1`` and there are several parts."""
+    if workers == 1 or len(jobs) == 1:
+        yield from (_encode_part(*job) for job in jobs)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield from pool.map(_encode_part_job, jobs)
+
+
+def _encode_part_job(job: tuple[Any, ...]) -> _Part:
+    return _encode_part(*job)
+
+
+def _encode_part(records: pd.DataFrame, local_ids: pd.Series, row_numbers: np.ndarray, id_bad: np.ndarray,
+                 config: ExportConfig, secret: ProjectSecret) -> _Part:
+    """Normalise, quarantine and encode a contiguous part of the input (all of it row-local)."""
+    problems = []
+    columns: dict[str, Column] = {}
+    for spec in config.schema.fields:
+        columns[spec.name], bad_rows, reasons = normalise_field(records, config, spec)
+        problems.append(pd.DataFrame({"row_number": row_numbers[bad_rows], "field": spec.name, "reason": reasons}))
+    quarantine = pd.concat(problems, ignore_index=True)
+    keep = ~id_bad & ~np.isin(row_numbers, quarantine["row_number"].to_numpy())
+    kept_ids = local_ids[keep].tolist()
+    refs = _record_refs(kept_ids, config, secret)
+    columns = {name: col.take(keep) for name, col in columns.items()}
+    table = _ChunkEncoder(config.schema, secret).encode_chunk(columns, refs)
+    present = {name: col.rows_present() for name, col in columns.items()}
+    return _Part(table, quarantine, kept_ids, refs, present)
 
 
 def _library_version() -> str:
@@ -142,96 +178,46 @@ def _id_problems(local_ids: pd.Series, row_numbers: np.ndarray) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _per_unique(series: pd.Series, fn: Callable[[str | None], Any]) -> list[Any]:
-    """Apply ``fn`` once per distinct value and spread the results back to rows."""
-    codes, uniques = pd.factorize(series.astype(str).str.strip(), sort=False)
-    results = [fn(u if u else None) for u in uniques]
-    return [results[c] for c in codes]
-
-
-def _normaliser(role: str, config: ExportConfig) -> Callable[[str | None], Any]:
-    if role == Role.BIRTH_DATE:
-        spec = config.birth_date
-        return lambda raw: parse_date(raw, spec)
-    if role == Role.SEX:
-        return normalize_sex
-    if role == Role.PLACE:
-        return normalize_text
-    return normalize_code
-
-
-def _normalise_field(
-    records: pd.DataFrame, config: ExportConfig, spec: FieldSpec
-) -> tuple[list[Any], tuple[np.ndarray, list[str]]]:
-    """Normalised value per row (None if missing; a tuple of parts for names) and bad rows."""
-    n = len(records)
-    columns = [(role, col) for role in spec.sources for col in config.columns_for(role)]
-    if spec.kind == "name":
-        per_col = [_per_unique(records[col], name_parts) for _, col in columns]
-        values: list[Any] = []
-        for row in zip(*per_col) if per_col else ((),) * n:
-            merged = tuple(dict.fromkeys(p for parts in row for p in parts))
-            values.append(merged[: spec.max_parts] if merged else None)
-    else:
-        values = [None] * n
-        for role, col in columns:
-            normalised = _per_unique(records[col], _normaliser(role, config))
-            values = [v if v is not None else w for v, w in zip(values, normalised)]
-    bad_rows: list[int] = []
-    reasons: list[str] = []
-    for i, v in enumerate(values):
-        if isinstance(v, Invalid):
-            bad_rows.append(i)
-            reasons.append(v.reason)
-        elif v is None and spec.required:
-            bad_rows.append(i)
-            reasons.append("missing")
-    return values, (np.asarray(bad_rows, dtype=np.int64), reasons)
-
-
 def _record_refs(local_ids: Sequence[str], config: ExportConfig, secret: ProjectSecret) -> list[str]:
     if config.reference == "local_id":
         return list(local_ids)
     key = secret.subkey(f"ref/{config.agency}")
-    return [hmac.new(key, lid.encode(), hashlib.sha256).hexdigest()[:32] for lid in local_ids]
+    return [hashlib.blake2b(lid.encode(), key=key, digest_size=16).hexdigest() for lid in local_ids]
 
 
-def _salt_of(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, DateValue):
-        return f"{value.year:04d}"
-    return str(value)
+def _salt_text(value: Any) -> str:
+    return f"{value.year:04d}" if isinstance(value, DateValue) else str(value)
 
 
-class _FieldEncoder:
-    """Holds the per-field keys, hashers (with their token caches) and permutations of one run."""
+class _ChunkEncoder:
+    """Per-run state: field keys, position hashers (their caches persist across chunks), permutations."""
 
     def __init__(self, schema: Schema, secret: ProjectSecret) -> None:
         self.schema = schema
         self.secret = secret
         self.hashers = {f.name: bloom.PositionHasher(secret.subkey(f"bloom/{f.name}"), f.num_bits)
                         for f in schema.fields}
-        hard = schema.hardening
-        self.permutations: dict[str, np.ndarray] = {}
+        self.clk_bits: dict[str, int] = {}
         widths = {f.name: f.num_bits for f in schema.fields}
         if schema.record_filter is not None:
-            rf = schema.record_filter
-            self.clk_hashers = {name: bloom.PositionHasher(secret.subkey(f"clk/{name}"), rf.num_bits)
-                                for name, _ in rf.bits_per_token}
-            widths["clk"] = rf.num_bits
+            self.clk_bits = dict(schema.record_filter.bits_per_token)
+            self.clk_hashers = {name: bloom.PositionHasher(secret.subkey(f"clk/{name}"), schema.record_filter.num_bits)
+                                for name in self.clk_bits}
+            widths["clk"] = schema.record_filter.num_bits
+        hard = schema.hardening
+        self.permutations: dict[str, np.ndarray] = {}
         for name, bits in widths.items():
             if hard.balance:
-                self.permutations[f"balance/{name}"] = bloom.keyed_permutation(
-                    secret.subkey(f"balance/{name}"), 2 * bits)
+                self.permutations[f"balance/{name}"] = bloom.keyed_permutation(secret.subkey(f"balance/{name}"), 2 * bits)
                 bits *= 2
             if hard.xor_fold:
                 bits //= 2
             if hard.permute:
                 self.permutations[f"permute/{name}"] = bloom.keyed_permutation(secret.subkey(f"permute/{name}"), bits)
 
-    def harden(self, name: str, filters: np.ndarray) -> np.ndarray:
-        """Value-level hardening (deterministic per filter): balance+shuffle, fold, permute."""
+    # ----------------------------------------------------------------------------- hardening
+    def _harden(self, name: str, filters: np.ndarray) -> np.ndarray:
+        """Value-level hardening, a function of the filter alone: balance+shuffle, fold, permute."""
         hard = self.schema.hardening
         if hard.balance:
             filters = bloom.permute(bloom.balance(filters), self.permutations[f"balance/{name}"])
@@ -241,128 +227,166 @@ class _FieldEncoder:
             filters = bloom.permute(filters, self.permutations[f"permute/{name}"])
         return filters
 
-    def blip(self, name: str, filters: np.ndarray, seeds: Sequence[str]) -> np.ndarray:
+    def _blip(self, name: str, filters: np.ndarray, seeds: Sequence[str]) -> np.ndarray:
         p = self.schema.hardening.blip_probability
         return bloom.blip(filters, seeds, self.secret.subkey(f"blip/{name}"), p) if p > 0 else filters
 
-    def encode_chunk(self, values: dict[str, list[Any]], refs: Sequence[str]) -> pa.Table:
+    # -------------------------------------------------------------------------------- chunk
+    def encode_chunk(self, columns: dict[str, Column], refs: Sequence[str]) -> pa.Table:
         schema = self.schema
         n = len(refs)
         salt_field = schema.hardening.salt_field
-        salts = [_salt_of(v) for v in values[salt_field]] if salt_field else [""] * n
-        columns: dict[str, pa.Array] = {"record_ref": pa.array(list(refs), pa.string())}
-        clk_parts: list[np.ndarray] = []
-        clk_bits = dict(schema.record_filter.bits_per_token) if schema.record_filter else {}
+        salt_codes, salt_texts = (np.zeros(n, np.int64), [""])
+        if salt_field:
+            salt_codes, salt_texts = columns[salt_field].per_row_salt(_salt_text)
+        arrays: dict[str, pa.Array] = {"record_ref": pa.array(list(refs), pa.string())}
+        clk_rows: list[np.ndarray] = []
+        clk_filters: list[np.ndarray] = []
         for spec in schema.fields:
-            field_salts = salts if salt_field and spec.name != salt_field else [""] * n
-            rows, items = _explode(values[spec.name], field_salts)
-            codes, uniques = pd.factorize(pd.Series(items, dtype=object), sort=False) if items else (
-                np.zeros(0, np.int64), [])
-            token_lists = [self._tokens(spec, value, salt) for salt, value in uniques]
-            filters = bloom.build_filters(token_lists, self.hashers[spec.name])
-            stored = self.harden(spec.name, filters)[codes]
-            columns[f"f_{spec.name}"] = self._field_column(spec, rows, stored, n, refs)
-            if spec.name in clk_bits:
-                k = clk_bits[spec.name]
-                clk_lists = [[(tok, k) for tok, _ in toks] for toks in token_lists]
-                clk_unique = bloom.build_filters(clk_lists, self.clk_hashers[spec.name])
-                merged = np.zeros((n, clk_unique.shape[1]), dtype=np.uint8)
-                np.bitwise_or.at(merged, rows, clk_unique[codes])
-                clk_parts.append(merged)
+            col = columns[spec.name]
+            salted = bool(salt_field) and spec.name != salt_field
+            item_salts = salt_codes[col.rows] if salted else np.zeros(len(col.rows), np.int64)
+            n_salts = len(salt_texts)
+            item_keys, unique_items = pd.factorize(col.codes * n_salts + item_salts, sort=False)
+            unique_items = np.asarray(unique_items, np.int64)
+            values = [col.values[k] for k in (unique_items // n_salts).tolist()]
+            value_salts = unique_items % n_salts
+            token_sets = [(k, incidence(spec.kind, token_kind, values)) for token_kind, k in spec.tokens]
+            filters = _filters(len(values), token_sets, value_salts, salt_texts, self.hashers[spec.name], None)
+            stored = self._harden(spec.name, filters)[item_keys]
+            if schema.hardening.blip_probability > 0:
+                seeds = [f"{refs[r]}/{i}" if spec.kind == "name" else refs[r] for i, r in enumerate(col.rows.tolist())]
+                stored = self._blip(spec.name, stored, seeds)
+            arrays[f"f_{spec.name}"] = _field_array(spec.kind, col.rows, stored, n)
+            if spec.name in self.clk_bits:
+                contrib = _filters(len(values), token_sets, value_salts, salt_texts, self.clk_hashers[spec.name],
+                                   self.clk_bits[spec.name])
+                clk_rows.append(col.rows)
+                clk_filters.append(contrib[item_keys])
         if schema.record_filter is not None:
-            clk = np.bitwise_or.reduce(np.stack(clk_parts), axis=0) if clk_parts else np.zeros(
-                (n, schema.record_filter.num_bits // 8), np.uint8)
-            clk = self.blip("clk", self.harden("clk", clk), refs)
-            columns["clk"] = _binary_array(clk)
+            arrays["clk"] = _binary_array(self._blip("clk", self._harden("clk", _or_by_row(
+                clk_rows, clk_filters, n, schema.record_filter.num_bits // 8)), refs))
         for key in schema.blocking:
-            columns[f"bk_{key.name}"] = self._blocking_column(key.name, key.components, values, n)
-        empty = pa.array([[] for _ in range(n)], pa.list_(pa.null()))
-        columns["scopes"] = empty
-        columns["envelopes"] = empty
+            arrays[f"bk_{key.name}"] = self._blocking_array(key.name, key.components, columns, n)
+        empty = pa.ListArray.from_arrays(pa.array(np.zeros(n + 1, np.int32)), pa.array([], pa.null()))
+        arrays["scopes"] = arrays["envelopes"] = empty
         target = arrow_schema(schema)
-        arrays = [columns[f.name].cast(f.type) if columns[f.name].type != f.type else columns[f.name]
-                  for f in target]
-        return pa.Table.from_arrays(arrays, schema=target)
+        return pa.Table.from_arrays([arrays[f.name].cast(f.type) for f in target], schema=target)
 
-    def _tokens(self, spec: FieldSpec, value: Any, salt: str) -> list[tuple[str, int]]:
-        prefix = f"{salt}\x1f" if salt else ""
-        return [(prefix + tok, k) for token_kind, k in spec.tokens
-                for tok in value_tokens(spec.kind, token_kind, value)]
-
-    def _field_column(self, spec: FieldSpec, rows: np.ndarray, stored: np.ndarray, n: int,
-                      refs: Sequence[str]) -> pa.Array:
-        if spec.kind != "name":
-            full = np.zeros((n, stored.shape[1]), dtype=np.uint8)
-            full[rows] = self.blip(spec.name, stored, [refs[r] for r in rows]) if len(rows) else stored
-            present = np.zeros(n, dtype=bool)
-            present[rows] = True
-            return _binary_array(full, present)
-        seeds = [f"{refs[r]}/{i}" for i, r in enumerate(rows)]
-        stored = self.blip(spec.name, stored, seeds) if len(rows) else stored
-        # Parts of a record are sorted by their (keyed) filter bytes: order reveals nothing.
-        sort_key = np.lexsort([stored[:, j] for j in range(min(8, stored.shape[1]) - 1, -1, -1)] + [rows])
-        rows, stored = rows[sort_key], stored[sort_key]
-        counts = np.bincount(rows, minlength=n)
-        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-        values = _binary_array(stored)
-        mask = pa.array(counts == 0)
-        return pa.ListArray.from_arrays(pa.array(offsets), values, mask=mask)
-
-    def _blocking_column(self, key_name: str, components: Sequence[str], values: dict[str, list[Any]],
-                         n: int) -> pa.Array:
-        digest_key = self.secret.subkey(f"block/{key_name}")
-        per_component: list[list[list[str]]] = []
+    def _blocking_array(self, key_name: str, components: Sequence[str], columns: dict[str, Column],
+                        n: int) -> pa.Array:
+        """Keyed digests of component combinations; a name component gives one key per part."""
+        derived = []
         for comp in components:
             field_name, _, derivation = comp.partition(".")
-            spec = self.schema.field(field_name)
-            col = []
-            for v in values[field_name]:
-                if v is None:
-                    col.append([])
-                elif spec.kind == "name":
-                    col.append(list(dict.fromkeys(c for part in v for c in blocking_values("name", derivation, part))))
-                else:
-                    col.append(blocking_values(spec.kind, derivation, v))
-            per_component.append(col)
-        cache: dict[str, bytes] = {}
-        out: list[list[bytes]] = []
-        for r in range(n):
-            combos = [""]
-            for col in per_component:
-                combos = [f"{c}\x1f{x}" if c else x for c in combos for x in col[r]]
-            keys = []
-            for material in combos:
-                digest = cache.get(material)
-                if digest is None:
-                    digest = hashlib.blake2b(material.encode(), key=digest_key, digest_size=BLOCK_KEY_BYTES).digest()
-                    cache[material] = digest
-                keys.append(digest)
-            out.append(sorted(set(keys)))
-        return pa.array(out, pa.list_(pa.binary(BLOCK_KEY_BYTES)))
+            kind = self.schema.field(field_name).kind
+            d_rows, d_ids, vocab = columns[field_name].derive(
+                lambda v, kind=kind, derivation=derivation: blocking_values(kind, derivation, v))
+            derived.append((kind == "name", d_rows, d_ids, vocab))
+        name_part = next((d for d in derived if d[0]), None)
+        rows = name_part[1] if name_part is not None else np.arange(n)
+        ids = []
+        for is_name, d_rows, d_ids, _ in derived:
+            if is_name:
+                ids.append(d_ids)
+            else:
+                per_row = np.full(n, -1, np.int64)
+                per_row[d_rows] = d_ids
+                ids.append(per_row[rows])
+        stacked = np.stack(ids, axis=1)
+        complete = (stacked >= 0).all(axis=1)
+        rows, stacked = rows[complete], stacked[complete]
+        if len(rows) == 0:
+            return _list_array(rows, np.zeros((0, BLOCK_KEY_BYTES), np.uint8), n)
+        sizes = [max(len(d[3]), 1) for d in derived]
+        combined = np.zeros(len(rows), np.int64)
+        for j, size in enumerate(sizes):
+            combined = combined * size + stacked[:, j]
+        inverse, first = pd.factorize(combined, sort=False)
+        inverse = inverse.astype(np.int64)
+        _, first_item = np.unique(inverse, return_index=True)
+        combos = stacked[first_item]
+        digest_key = self.secret.subkey(f"block/{key_name}")
+        vocabs = [d[3] for d in derived]
+        digests = b"".join(
+            hashlib.blake2b("\x1f".join(vocabs[j][c] for j, c in enumerate(combo)).encode(),
+                            key=digest_key, digest_size=BLOCK_KEY_BYTES).digest()
+            for combo in combos.tolist())
+        matrix = np.frombuffer(digests, np.uint8).reshape(len(combos), BLOCK_KEY_BYTES)
+        # one entry per (row, distinct key), sorted by digest within a row
+        sort_key = matrix[:, :8].copy().view(">u8").ravel()[inverse]
+        order = np.lexsort((sort_key, rows))
+        rows, inverse = rows[order], inverse[order]
+        distinct = np.r_[True, (rows[1:] != rows[:-1]) | (inverse[1:] != inverse[:-1])]
+        return _list_array(rows[distinct], matrix[inverse[distinct]], n)
 
 
-def _explode(values: Sequence[Any], salts: Sequence[str]) -> tuple[np.ndarray, list[tuple[str, Any]]]:
-    """Rows and (salt, value) items; a name contributes one item per part, missing values none."""
-    rows: list[int] = []
-    items: list[tuple[str, Any]] = []
-    for r, (v, salt) in enumerate(zip(values, salts)):
-        if v is None:
+def _filters(count: int, token_sets: Sequence[tuple[int, Incidence]], value_salts: np.ndarray,
+             salt_texts: Sequence[str], hasher: bloom.PositionHasher, k_override: int | None) -> np.ndarray:
+    """Packed filters of ``count`` values from their token incidences.
+
+    Value ``v`` is salted with ``salt_texts[value_salts[v]]`` (prefix ``salt + "\x1f"`` on every
+    token; the empty salt means unsalted). ``k_override`` replaces every kind's bits per token.
+    """
+    packed = np.zeros((count, hasher.num_bits // 8), dtype=np.uint8)
+    n_salts = len(salt_texts)
+    salted = bool(value_salts.any()) if len(value_salts) else False
+    for k, inc in token_sets:
+        k = k_override or k
+        if len(inc.owners) == 0:
             continue
-        if isinstance(v, tuple):
-            for part in v:
-                rows.append(r)
-                items.append((salt, part))
+        if salted:
+            pair_index, pairs = pd.factorize(inc.token_ids * n_salts + value_salts[inc.owners], sort=False)
+            strings = [(salt_texts[p % n_salts] + "\x1f" if p % n_salts else "") + inc.tokens[p // n_salts]
+                       for p in np.asarray(pairs, np.int64).tolist()]
         else:
-            rows.append(r)
-            items.append((salt, v))
-    return np.asarray(rows, dtype=np.int64), items
+            pair_index, strings = inc.token_ids, inc.tokens
+        bloom.set_bits(packed, inc.owners, np.asarray(pair_index), hasher.positions_matrix(strings, k))
+    return packed
+
+
+def _or_by_row(rows_list: Sequence[np.ndarray], filters_list: Sequence[np.ndarray], n: int, width: int) -> np.ndarray:
+    """OR the filters of all items into their rows (items sorted by row within each list)."""
+    words = width // 8 if width % 8 == 0 else None
+    out = np.zeros((n, width), np.uint8)
+    wide = out.view(np.uint64) if words else out
+    for rows, filters in zip(rows_list, filters_list):
+        if len(rows) == 0:
+            continue
+        filters = np.ascontiguousarray(filters)
+        filters = filters.view(np.uint64) if words else filters
+        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+        if len(starts) == len(rows):
+            wide[rows] |= filters
+        else:
+            wide[rows[starts]] |= np.bitwise_or.reduceat(filters, starts, axis=0)
+    return out
+
+
+def _field_array(kind: str, rows: np.ndarray, stored: np.ndarray, n: int) -> pa.Array:
+    if kind != "name":
+        full = np.zeros((n, stored.shape[1]), dtype=np.uint8)
+        full[rows] = stored
+        present = np.zeros(n, dtype=bool)
+        present[rows] = True
+        return _binary_array(full, present)
+    # Parts of a record are sorted by their (keyed) filter bytes: their order reveals nothing.
+    order = np.lexsort(tuple(stored[:, j] for j in range(min(8, stored.shape[1]) - 1, -1, -1)) + (rows,))
+    return _list_array(rows[order], stored[order], n)
+
+
+def _list_array(rows: np.ndarray, matrix: np.ndarray, n: int) -> pa.Array:
+    """List column: row ``r`` holds the matrix rows whose ``rows`` entry is ``r`` (rows sorted)."""
+    counts = np.bincount(rows, minlength=n) if len(rows) else np.zeros(n, np.int64)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    mask = pa.array(counts == 0)
+    return pa.ListArray.from_arrays(pa.array(offsets), _binary_array(matrix), mask=mask)
 
 
 def _binary_array(matrix: np.ndarray, present: np.ndarray | None = None) -> pa.Array:
     width = matrix.shape[1]
     buffer = pa.py_buffer(np.ascontiguousarray(matrix).tobytes())
-    validity = None
-    null_count = 0
+    validity, null_count = None, 0
     if present is not None and not present.all():
         validity = pa.py_buffer(np.packbits(present, bitorder="little").tobytes())
         null_count = int((~present).sum())

@@ -145,27 +145,34 @@ def binary_matrix(column: pa.Array) -> np.ndarray:
 
 
 def _canonical_column(hasher: Any, column: pa.ChunkedArray) -> None:
-    array = column.combine_chunks()
-    hasher.update(np.asarray(array.is_valid()).astype(np.uint8).tobytes())
+    _canonical_array(hasher, column.combine_chunks())
+
+
+def _canonical_array(hasher: Any, array: pa.Array) -> None:
+    """Feed validity and values of ``array`` in a layout-independent form (recursively)."""
+    hasher.update(array.is_valid().to_numpy(zero_copy_only=False).astype(np.uint8))
     typ = array.type
     if pa.types.is_fixed_size_binary(typ):
-        hasher.update(binary_matrix(array).tobytes())
-    elif pa.types.is_list(typ) and pa.types.is_fixed_size_binary(typ.value_type):
-        lengths = np.asarray(array.value_lengths().fill_null(-1), dtype=np.int64)
-        hasher.update(lengths.astype("<i8").tobytes())
-        hasher.update(binary_matrix(array.flatten()).tobytes())
-    elif pa.types.is_string(typ):
-        values = array.fill_null("").to_pylist()
-        hasher.update(np.array([len(v.encode()) for v in values], dtype="<i8").tobytes())
-        hasher.update("".join(values).encode())
+        hasher.update(np.ascontiguousarray(binary_matrix(array)))
+    elif pa.types.is_list(typ):
+        hasher.update(np.asarray(array.value_lengths().fill_null(-1), dtype="<i8"))
+        _canonical_array(hasher, array.flatten())
+    elif pa.types.is_struct(typ):
+        for child in array.flatten():  # children adjusted for the parent's offset and nulls
+            _canonical_array(hasher, child)
+    elif pa.types.is_string(typ) or pa.types.is_binary(typ):
+        large = array.cast(pa.large_string() if pa.types.is_string(typ) else pa.large_binary())
+        if len(large) == 0:
+            return
+        offsets = np.frombuffer(large.buffers()[1], dtype=np.int64)[large.offset : large.offset + len(large) + 1]
+        hasher.update(np.diff(offsets).astype("<i8"))
+        data = large.buffers()[2]
+        if data is not None:
+            hasher.update(memoryview(data)[int(offsets[0]) : int(offsets[-1])])
+    elif pa.types.is_null(typ):
+        return
     else:
-        hasher.update(json.dumps(array.to_pylist(), sort_keys=True, default=_json_bytes).encode())
-
-
-def _json_bytes(value: Any) -> str:
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode()
-    raise TypeError(type(value).__name__)
+        raise TypeError(f"no canonical form for Arrow type {typ}")
 
 
 def _type_name(typ: pa.DataType) -> str:

@@ -59,6 +59,7 @@ def encode_file(
     reference_map_path: str | os.PathLike[str] | None = None,
     created: datetime | None = None,
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> EncodeSummary:
     """Read, encode and write one agency export plus its quarantine and reference map."""
     config = io.load_export_config(config_path)
@@ -68,7 +69,7 @@ def encode_file(
     reference_map_path = Path(reference_map_path or default_ref)
     if len(table.frame):
         result = encode(table.frame, config, secret=secret, row_numbers=table.row_numbers,
-                        created=created, progress=progress)
+                        created=created, progress=progress, workers=workers)
         quarantine = pd.concat([table.malformed, result.quarantine], ignore_index=True)
     else:  # every row was malformed: nothing to encode, everything quarantined
         from .errors import DataError

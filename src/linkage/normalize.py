@@ -15,11 +15,11 @@ transliteration, skeletons); the shape of the output stays the same.
 
 from __future__ import annotations
 
-import calendar as _calendar
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from .config import DateSpec
 
@@ -62,9 +62,19 @@ _NON_LETTER = re.compile(r"[^\w]|[\d_]")
 
 
 def _strip_marks(text: str) -> str:
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     kept = "".join(ch for ch in decomposed if not unicodedata.category(ch).startswith("M"))
     return unicodedata.normalize("NFC", kept)
+
+
+def _fold(value: str) -> str:
+    """NFKC, case folding, German umlauts folded, marks and apostrophes removed (ASCII fast path)."""
+    if value.isascii():
+        return _APOSTROPHES.sub("", value.lower())
+    text = unicodedata.normalize("NFKC", value).casefold().translate(_GERMAN_FOLD)
+    return _APOSTROPHES.sub("", _strip_marks(text))
 
 
 def name_parts(*values: str | None) -> tuple[str, ...]:
@@ -77,8 +87,7 @@ def name_parts(*values: str | None) -> tuple[str, ...]:
     for value in values:
         if not value:
             continue
-        text = unicodedata.normalize("NFKC", value).casefold().translate(_GERMAN_FOLD)
-        text = _APOSTROPHES.sub("", _strip_marks(text))
+        text = _fold(value)
         for part in _NON_LETTER.sub(" ", text).split():
             if part not in parts:
                 parts.append(part)
@@ -87,88 +96,77 @@ def name_parts(*values: str | None) -> tuple[str, ...]:
 
 # ------------------------------------------------------------------------------------------ dates
 
-_ZERO_FIELD = re.compile(r"^\s*(\d{1,2})[./\- ](\d{1,2})[./\- ](\d{2}|\d{4})\s*$")
+_DIRECTIVES = {"%d": r"(?P<d>\d{1,2})", "%m": r"(?P<m>\d{1,2})", "%Y": r"(?P<Y>\d{4})", "%y": r"(?P<y>\d{2})"}
+_DIRECTIVE_RE = re.compile(r"%.")
+
+
+@functools.lru_cache(maxsize=256)
+def compile_date_format(fmt: str) -> re.Pattern[str]:
+    """A strict regex for a date format built from ``%d %m %Y %y %%`` and literal characters.
+
+    Days and months take one or two digits (``00`` included: "unknown"); the whole text must match.
+    Raises ValueError for any other directive.
+    """
+    pattern = []
+    pos = 0
+    for match in _DIRECTIVE_RE.finditer(fmt):
+        pattern.append(re.escape(fmt[pos : match.start()]))
+        directive = match.group()
+        if directive == "%%":
+            pattern.append("%")
+        elif directive in _DIRECTIVES:
+            pattern.append(_DIRECTIVES[directive])
+        else:
+            raise ValueError(f"unsupported date directive {directive!r} (use %d, %m, %Y, %y)")
+        pos = match.end()
+    pattern.append(re.escape(fmt[pos:]))
+    return re.compile("".join(pattern))
 
 
 def parse_date(raw: str | None, spec: DateSpec) -> DateValue | Invalid | None:
     """Parse a birth date written in one of ``spec.formats`` (then ISO) and convert its calendar.
 
     Zero days or months (``00.00.1990``, ``00.08.1990``) and ``spec.unknown_day_month``
-    placeholders give a :class:`DateValue` with unknown day and month. Years outside 1880..2100
-    after conversion are ``Invalid("out_of_range")``.
+    placeholders give a :class:`DateValue` with unknown day and month. Dates that match no
+    format are ``Invalid("unparseable")``, impossible dates ``Invalid("invalid_date")``, years
+    outside 1880..2100 after conversion ``Invalid("out_of_range")``.
     """
     if raw is None:
         return None
     text = unicodedata.normalize("NFKC", raw).strip()
     if not text:
         return None
-    parsed = _try_formats(text, spec)
-    if parsed is None:
-        zero = _zero_date(text, spec)
-        if zero is None:
-            return Invalid("unparseable")
-        return zero
-    year, month, day = parsed
-    if spec.calendar != "gregorian":
-        try:
+    for fmt in (*spec.formats, "%Y-%m-%d"):
+        match = compile_date_format(fmt).fullmatch(text)
+        if match is not None:
+            return _date_from_parts(match.groupdict(), spec)
+    return Invalid("unparseable")
+
+
+def _date_from_parts(groups: dict[str, str], spec: DateSpec) -> DateValue | Invalid:
+    if "Y" in groups:
+        year = int(groups["Y"])
+    else:
+        short = int(groups["y"])
+        year = 2000 + short if short < spec.two_digit_year_pivot else 1900 + short
+    month, day = int(groups["m"]), int(groups["d"])
+    if month > 12 or day > 31:
+        return Invalid("invalid_date")
+    if month == 0 or day == 0:
+        year += {"gregorian": 0, "solar_hijri": 621, "ethiopian": 7}[spec.calendar]
+        return DateValue(year) if 1880 <= year <= 2100 else Invalid("out_of_range")
+    try:
+        if spec.calendar == "gregorian":
+            date(year, month, day)
+        else:
             year, month, day = _to_gregorian(year, month, day, spec.calendar)
-        except ValueError:
-            return Invalid("invalid_calendar_date")
+    except ValueError:
+        return Invalid("invalid_date")
     if not 1880 <= year <= 2100:
         return Invalid("out_of_range")
-    if f"{month:02d}-{day:02d}" in spec.unknown_day_month and spec.calendar == "gregorian":
+    if spec.calendar == "gregorian" and f"{month:02d}-{day:02d}" in spec.unknown_day_month:
         return DateValue(year)
     return DateValue(year, month, day)
-
-
-def _try_formats(text: str, spec: DateSpec) -> tuple[int, int, int] | None:
-    for fmt in (*spec.formats, "%Y-%m-%d"):
-        try:
-            parsed = datetime.strptime(text, fmt)
-        except ValueError:
-            if spec.calendar != "gregorian":
-                loose = _loose_parse(text, fmt)
-                if loose is not None:
-                    return loose
-            continue
-        year = parsed.year
-        if "%y" in fmt and "%Y" not in fmt:
-            year = 2000 + year % 100 if year % 100 < spec.two_digit_year_pivot else 1900 + year % 100
-        return year, parsed.month, parsed.day
-    return None
-
-
-def _loose_parse(text: str, fmt: str) -> tuple[int, int, int] | None:
-    """Parse numeric day/month/year without Gregorian validity (e.g. Ethiopian 30 Pagume)."""
-    pattern = re.escape(fmt)
-    for directive, group in (("%d", r"(?P<d>\d{1,2})"), ("%m", r"(?P<m>\d{1,2})"), ("%Y", r"(?P<Y>\d{4})")):
-        pattern = pattern.replace(re.escape(directive), group)
-    match = re.fullmatch(pattern, text)
-    if match is None or "Y" not in match.groupdict():
-        return None
-    return int(match["Y"]), int(match["m"]), int(match["d"])
-
-
-def _zero_date(text: str, spec: DateSpec) -> DateValue | Invalid | None:
-    """Dates with a zero day and/or month, written day-first as German systems do."""
-    match = _ZERO_FIELD.match(text)
-    if match is None:
-        return None
-    day, month, year_text = int(match[1]), int(match[2]), match[3]
-    if day != 0 and month != 0:
-        return None
-    if month > 12 or day > 31:
-        return Invalid("unparseable")
-    year = int(year_text)
-    if len(year_text) == 2:
-        year = 2000 + year if year < spec.two_digit_year_pivot else 1900 + year
-    if spec.calendar == "solar_hijri":
-        year += 621
-    elif spec.calendar == "ethiopian":
-        year += 7
-    if not 1880 <= year <= 2100:
-        return Invalid("out_of_range")
-    return DateValue(year)
 
 
 def _to_gregorian(year: int, month: int, day: int, calendar_name: str) -> tuple[int, int, int]:
@@ -256,7 +254,22 @@ def normalize_code(raw: str | None) -> str | None:
     return text or None
 
 
+_NON_ALNUM = re.compile(r"[^\w]|_")
+
+
+_ASCII_TEXT = str.maketrans(
+    {**{chr(c): " " for c in range(128) if not chr(c).isalnum()},
+     **{c: None for c in "'`"}, **{chr(c): chr(c).lower() for c in range(65, 91)}}
+)
+
+
 def normalize_text(raw: str | None) -> str | None:
-    """Free text such as a place: like a name, parts joined by single spaces."""
-    parts = name_parts(raw)
-    return " ".join(parts) if parts else None
+    """Free text such as a place or an address: NFKC, case folded, German umlauts folded, marks
+    removed, apostrophes dropped, every other non-alphanumeric character a single space."""
+    if raw is None:
+        return None
+    if raw.isascii():  # fast path, same result as the general one
+        text = " ".join(raw.translate(_ASCII_TEXT).split())
+    else:
+        text = " ".join(_NON_ALNUM.sub(" ", _fold(raw)).split())
+    return text or None

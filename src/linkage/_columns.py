@@ -1,0 +1,167 @@
+"""Normalised fields in long (columnar) form, built with one Python call per distinct raw value.
+
+A :class:`Column` holds the normalised values of one schema field for ``n_rows`` records as
+items: item ``i`` belongs to row ``rows[i]`` (ascending) and has value ``values[codes[i]]``.
+Name fields have one item per distinct part (at most ``max_parts``, in column order: the first
+source column's parts first); other fields have at most one item per row (the first source column
+with a value wins). Missing values have no item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .config import ExportConfig, FieldSpec, Role
+from .normalize import Invalid, name_parts, normalize_code, normalize_sex, normalize_text, parse_date
+
+__all__ = ["Column", "normalise_field"]
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    n_rows: int
+    rows: np.ndarray
+    codes: np.ndarray
+    values: list[Any]
+
+    def take(self, keep: np.ndarray) -> "Column":
+        """Only the rows where ``keep`` is true, renumbered from 0."""
+        new_index = np.cumsum(keep) - 1
+        mask = keep[self.rows]
+        return Column(int(keep.sum()), new_index[self.rows[mask]], self.codes[mask], self.values)
+
+    def slice(self, start: int, stop: int) -> "Column":
+        lo, hi = np.searchsorted(self.rows, [start, stop])
+        return Column(stop - start, self.rows[lo:hi] - start, self.codes[lo:hi], self.values)
+
+    def rows_present(self) -> int:
+        return int(len(np.unique(self.rows)))
+
+    def per_row_salt(self, text: Callable[[Any], str]) -> tuple[np.ndarray, list[str]]:
+        """Salt id per row (0 = missing, salted with ``""``) and the salt texts."""
+        texts: dict[str, int] = {"": 0}
+        value_salt = np.array([texts.setdefault(text(v), len(texts)) for v in self.values] or [0], np.int64)
+        per_row = np.zeros(self.n_rows, np.int64)
+        per_row[self.rows] = value_salt[self.codes]
+        return per_row, list(texts)
+
+    def derive(self, fn: Callable[[Any], list[str]]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Apply ``fn`` per distinct value; return (row, derived id) items and the vocabulary.
+
+        Items are sorted by row; a value may yield several derived strings or none.
+        """
+        vocab: dict[str, int] = {}
+        per_value = [[vocab.setdefault(d, len(vocab)) for d in dict.fromkeys(fn(v))] for v in self.values]
+        lengths = np.array([len(p) for p in per_value], np.int64)
+        flat = np.array([d for p in per_value for d in p], np.int64)
+        owners, within = _ragged(lengths[self.codes]) if len(self.codes) else (np.zeros(0, np.int64),) * 2
+        starts = np.concatenate([[0], np.cumsum(lengths)])[:-1]
+        ids = flat[starts[self.codes][owners] + within] if len(owners) else np.zeros(0, np.int64)
+        return self.rows[owners], ids, list(vocab)
+
+
+def _ragged(lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For groups of ``lengths``: the group of each element and its index within the group."""
+    owners = np.repeat(np.arange(len(lengths)), lengths)
+    starts = np.concatenate([[0], np.cumsum(lengths)])[:-1]
+    return owners, np.arange(int(lengths.sum())) - starts[owners]
+
+
+def _factorize(series: pd.Series) -> tuple[np.ndarray, list[str | None]]:
+    """Codes per row and distinct stripped values (None for empty), in first-appearance order."""
+    codes, uniques = pd.factorize(series.fillna(""), sort=False)
+    stripped = [str(u).strip() for u in uniques.tolist()]
+    codes2, uniques2 = pd.factorize(pd.Series(stripped, dtype=object), sort=False)
+    codes = np.asarray(codes2, np.int64)[codes] if len(codes) else np.zeros(0, np.int64)
+    return codes, [u if u else None for u in uniques2.tolist()]
+
+
+def _normaliser(role: str, kind: str, config: ExportConfig) -> Callable[[str | None], Any]:
+    if role == Role.BIRTH_DATE:
+        spec = config.birth_date
+        return lambda raw: parse_date(raw, spec)
+    if role == Role.SEX:
+        return normalize_sex
+    return normalize_text if kind == "text" else normalize_code
+
+
+def normalise_field(records: pd.DataFrame, config: ExportConfig,
+                    spec: FieldSpec) -> tuple[Column, np.ndarray, list[str]]:
+    """The field's :class:`Column` plus the rows that must be quarantined and why."""
+    sources = [(role, col) for role in spec.sources for col in config.columns_for(role)]
+    if spec.kind == "name":
+        column = _name_column(records, sources, spec.max_parts)
+        bad = np.zeros(0, np.int64)
+        reasons: list[str] = []
+    else:
+        column, bad, reasons = _scalar_column(records, sources, config, spec.kind)
+    if spec.required:
+        present = np.zeros(len(records), bool)
+        present[column.rows] = True
+        present[bad] = True  # already quarantined for a better reason
+        missing = np.flatnonzero(~present)
+        bad = np.concatenate([bad, missing])
+        reasons = reasons + ["missing"] * len(missing)
+    return column, bad, reasons
+
+
+def _scalar_column(records: pd.DataFrame, sources: list[tuple[str, str]], config: ExportConfig,
+                   kind: str) -> tuple[Column, np.ndarray, list[str]]:
+    n = len(records)
+    row_value = np.full(n, -1, np.int64)
+    row_reason = np.full(n, -1, np.int64)
+    values: dict[Hashable, int] = {}
+    reasons: dict[str, int] = {}
+    for role, col in sources:
+        codes, uniques = _factorize(records[col])
+        normalise = _normaliser(role, kind, config)
+        u_value = np.full(len(uniques), -1, np.int64)
+        u_reason = np.full(len(uniques), -1, np.int64)
+        for i, raw in enumerate(uniques):
+            result = normalise(raw) if raw is not None else None
+            if isinstance(result, Invalid):
+                u_reason[i] = reasons.setdefault(result.reason, len(reasons))
+            elif result is not None:
+                u_value[i] = values.setdefault(result, len(values))
+        open_rows = (row_value < 0) & (row_reason < 0)
+        row_value[open_rows] = u_value[codes[open_rows]]
+        row_reason[open_rows] = u_reason[codes[open_rows]]
+    rows = np.flatnonzero(row_value >= 0)
+    bad = np.flatnonzero(row_reason >= 0)
+    reason_names = list(reasons)
+    return (Column(n, rows, row_value[rows], list(values)), bad,
+            [reason_names[r] for r in row_reason[bad].tolist()])
+
+
+def _name_column(records: pd.DataFrame, sources: list[tuple[str, str]], max_parts: int) -> Column:
+    n = len(records)
+    vocab: dict[str, int] = {}
+    all_rows, all_order, all_parts = [], [], []
+    for c, (_, col) in enumerate(sources):
+        codes, uniques = _factorize(records[col])
+        per_unique = [[vocab.setdefault(p, len(vocab)) for p in name_parts(u)] if u else [] for u in uniques]
+        lengths = np.array([len(p) for p in per_unique], np.int64)
+        flat = np.array([p for parts in per_unique for p in parts], np.int64)
+        starts = np.concatenate([[0], np.cumsum(lengths)])[:-1]
+        rows, within = _ragged(lengths[codes])
+        all_rows.append(rows)
+        all_order.append(c * 1_000 + within)
+        all_parts.append(flat[starts[codes][rows] + within] if len(rows) else np.zeros(0, np.int64))
+    if not all_rows:
+        return Column(n, np.zeros(0, np.int64), np.zeros(0, np.int64), [])
+    rows, order, parts = (np.concatenate(a) for a in (all_rows, all_order, all_parts))
+    idx = np.lexsort((order, rows))
+    rows, parts = rows[idx], parts[idx]
+    # keep the first occurrence of each part within a row
+    first = ~pd.Series(rows * max(len(vocab), 1) + parts).duplicated().to_numpy()
+    rows, parts = rows[first], parts[first]
+    if len(rows):
+        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+        rank = np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
+        rows, parts = rows[rank < max_parts], parts[rank < max_parts]
+    return Column(n, rows, parts, list(vocab))
