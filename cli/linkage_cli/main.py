@@ -204,8 +204,9 @@ def inspect(encoded: Path, as_json: bool, expect_key_check: str | None) -> None:
 
 
 @cli.command()
-@click.option("--persons", default=1000, show_default=True, type=click.IntRange(1, 10_000_000))
-@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--persons", default=1000, show_default=True, type=click.IntRange(1, 10_000_000),
+              help="Number of synthetic persons (each appears at one to five agencies).")
+@click.option("--seed", default=1, show_default=True, type=click.IntRange(0), help="Random seed (same seed, same files).")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
 @_handle_errors
 def synth(persons: int, seed: int, out_dir: Path) -> None:
@@ -220,8 +221,9 @@ def synth(persons: int, seed: int, out_dir: Path) -> None:
 
 @cli.command()
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--persons", default=2000, show_default=True, type=click.IntRange(10, 2_000_000))
-@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--persons", default=2000, show_default=True, type=click.IntRange(10, 2_000_000),
+              help="Number of synthetic persons.")
+@click.option("--seed", default=1, show_default=True, type=click.IntRange(0), help="Random seed of the generated data.")
 @_handle_errors
 def demo(out_dir: Path, persons: int, seed: int) -> None:
     """Run the agency side on generated data: exports in five formats, then their encodings.

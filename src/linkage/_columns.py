@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .config import ExportConfig, FieldSpec, Role
-from .normalize import Invalid, name_parts, normalize_code, normalize_sex, normalize_text, parse_date
+from .normalize import Invalid, name_parts, normalize_code, normalize_sex, normalize_text, normalize_texts, parse_date
 
 __all__ = ["Column", "normalise_field"]
 
@@ -119,18 +119,24 @@ def _scalar_column(records: pd.DataFrame, sources: list[tuple[str, str]], config
     reasons: dict[str, int] = {}
     for role, col in sources:
         codes, uniques = _factorize(records[col])
-        normalise = _normaliser(role, kind, config)
-        u_value = np.full(len(uniques), -1, np.int64)
-        u_reason = np.full(len(uniques), -1, np.int64)
-        for i, raw in enumerate(uniques):
-            result = normalise(raw) if raw is not None else None
-            if isinstance(result, Invalid):
-                u_reason[i] = reasons.setdefault(result.reason, len(reasons))
-            elif result is not None:
-                u_value[i] = values.setdefault(result, len(values))
+        if kind == "text" and role != Role.BIRTH_DATE:
+            results: list[Any] = normalize_texts(uniques)
+        else:
+            normalise = _normaliser(role, kind, config)
+            results = [normalise(raw) if raw is not None else None for raw in uniques]
+        result_codes, distinct = pd.factorize(pd.Series(results, dtype=object), sort=False)
+        # distinct results -> value id (>= 0) or -2 - reason id; missing stays -1
+        if kind == "text" or role not in (Role.BIRTH_DATE, Role.SEX):  # no Invalid possible
+            ids = [values.setdefault(r, len(values)) for r in distinct]
+        else:
+            ids = [(-2 - reasons.setdefault(r.reason, len(reasons))) if isinstance(r, Invalid)
+                   else values.setdefault(r, len(values)) for r in distinct]
+        mapping = np.array(ids + [-1], np.int64)
+        per_unique = mapping[result_codes]  # code -1 (None) picks the trailing -1
         open_rows = (row_value < 0) & (row_reason < 0)
-        row_value[open_rows] = u_value[codes[open_rows]]
-        row_reason[open_rows] = u_reason[codes[open_rows]]
+        chosen = per_unique[codes[open_rows]]
+        row_value[open_rows] = np.where(chosen >= 0, chosen, -1)
+        row_reason[open_rows] = np.where(chosen <= -2, -2 - chosen, -1)
     rows = np.flatnonzero(row_value >= 0)
     bad = np.flatnonzero(row_reason >= 0)
     reason_names = list(reasons)

@@ -245,11 +245,16 @@ def parse_schema(data: Mapping[str, Any], *, source: str = "schema") -> Schema:
     top = Reader(data, "", problems)
     version = _version(top)
     name = top.str("name")
-    fields = tuple(f for f in (_field(r) for r in top.tables("fields")) if f is not None)
+    field_readers = top.tables("fields")
+    fields = tuple(f for f in (_field(r) for r in field_readers) if f is not None)
     if not fields and not problems:
         top.problem("fields", "at least one field is required")
     _unique([f.name for f in fields], "fields", top)
-    by_name = {f.name: f for f in fields}
+    # Fields with problems of their own are left out of by_name; references to them are not
+    # reported again (one typo, one problem).
+    by_name: dict[str, FieldSpec | None] = {r.data.get("name"): None for r in field_readers
+                                            if isinstance(r.data.get("name"), str)}
+    by_name.update({f.name: f for f in fields})
     hardening = _hardening(top.table("hardening", {}), by_name)
     record_filter = _record_filter(top.table("record_filter", None), by_name)
     blocking = tuple(b for b in (_blocking(r, by_name) for r in top.tables("blocking")) if b is not None)
@@ -352,7 +357,7 @@ def _field(r: Reader) -> FieldSpec | None:
     )
 
 
-def _hardening(r: Reader | None, fields: Mapping[str, FieldSpec]) -> HardeningSpec:
+def _hardening(r: Reader | None, fields: Mapping[str, FieldSpec | None]) -> HardeningSpec:
     if r is None:
         return HardeningSpec()
     balance = r.bool("balance", False)
@@ -363,14 +368,14 @@ def _hardening(r: Reader | None, fields: Mapping[str, FieldSpec]) -> HardeningSp
     if salt is not None:
         if salt not in fields:
             r.problem("salt_field", "must name a field of this schema")
-        elif fields[salt].kind not in ("code", "date"):
+        elif fields[salt] is not None and fields[salt].kind not in ("code", "date"):
             r.problem("salt_field", "must name a 'code' or 'date' field (dates salt with the year)")
     r.finish()
     return HardeningSpec(balance=bool(balance), xor_fold=bool(xor_fold), permute=bool(permute),
                          blip_probability=blip or 0.0, salt_field=salt)
 
 
-def _record_filter(r: Reader | None, fields: Mapping[str, FieldSpec]) -> RecordFilterSpec | None:
+def _record_filter(r: Reader | None, fields: Mapping[str, FieldSpec | None]) -> RecordFilterSpec | None:
     if r is None:
         return None
     num_bits = r.int("num_bits", 1024, low=_MIN_BITS, high=_MAX_BITS)
@@ -391,7 +396,7 @@ def _record_filter(r: Reader | None, fields: Mapping[str, FieldSpec]) -> RecordF
     return RecordFilterSpec(num_bits=num_bits or 1024, bits_per_token=tuple(sorted(pairs)))
 
 
-def _blocking(r: Reader, fields: Mapping[str, FieldSpec]) -> BlockingKeySpec | None:
+def _blocking(r: Reader, fields: Mapping[str, FieldSpec | None]) -> BlockingKeySpec | None:
     n_problems = len(r.problems)
     name = r.str("name")
     if name is not None and not _NAME_RE.match(name):
@@ -403,7 +408,10 @@ def _blocking(r: Reader, fields: Mapping[str, FieldSpec]) -> BlockingKeySpec | N
         if fname not in fields:
             r.problem(f"components[{i}]", "must be '<field>.<derivation>' with a field of this schema")
             continue
-        kind = fields[fname].kind
+        spec = fields[fname]
+        if spec is None:  # the field itself is invalid and reported
+            continue
+        kind = spec.kind
         if derivation not in BLOCKING_DERIVATIONS[kind]:
             r.problem(f"components[{i}]", f"derivation of a '{kind}' field must be one of "
                       f"{', '.join(BLOCKING_DERIVATIONS[kind])}")

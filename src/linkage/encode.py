@@ -254,8 +254,10 @@ class _ChunkEncoder:
             token_sets = [(k, incidence(spec.kind, token_kind, values)) for token_kind, k in spec.tokens]
             filters = _filters(len(values), token_sets, value_salts, salt_texts, self.hashers[spec.name], None)
             stored = self._harden(spec.name, filters)[item_keys]
-            if schema.hardening.blip_probability > 0:
-                seeds = [f"{refs[r]}/{i}" if spec.kind == "name" else refs[r] for i, r in enumerate(col.rows.tolist())]
+            if schema.hardening.blip_probability > 0:  # seed: record ref (and part index within it)
+                within = np.arange(len(col.rows)) - np.searchsorted(col.rows, col.rows)
+                seeds = [f"{refs[r]}/{i}" if spec.kind == "name" else refs[r]
+                         for r, i in zip(col.rows.tolist(), within.tolist())]
                 stored = self._blip(spec.name, stored, seeds)
             arrays[f"f_{spec.name}"] = _field_array(spec.kind, col.rows, stored, n)
             if spec.name in self.clk_bits:

@@ -21,6 +21,7 @@ from . import io
 from .bloom import popcount
 from .encode import QUARANTINE_COLUMNS, encode
 from .encoded import EncodedExport, binary_matrix, field_column
+from .errors import DataError
 from .keys import ProjectSecret
 
 __all__ = ["EncodeSummary", "encode_file", "default_side_paths", "inspect_export"]
@@ -67,14 +68,13 @@ def encode_file(
     default_q, default_ref = default_side_paths(input_path)
     quarantine_path = Path(quarantine_path or default_q)
     reference_map_path = Path(reference_map_path or default_ref)
-    if len(table.frame):
-        result = encode(table.frame, config, secret=secret, row_numbers=table.row_numbers,
-                        created=created, progress=progress, workers=workers)
-        quarantine = pd.concat([table.malformed, result.quarantine], ignore_index=True)
-    else:  # every row was malformed: nothing to encode, everything quarantined
-        from .errors import DataError
-
-        raise DataError(f"no row of {input_path} could be read ({len(table.malformed)} malformed rows)")
+    if not len(table.frame):  # every row was malformed: nothing to encode, everything quarantined
+        io.write_csv(table.malformed[list(QUARANTINE_COLUMNS)], quarantine_path)
+        raise DataError(f"no row of {input_path} could be read ({len(table.malformed)} malformed rows, "
+                        f"listed in {quarantine_path})")
+    result = encode(table.frame, config, secret=secret, row_numbers=table.row_numbers,
+                    created=created, progress=progress, workers=workers)
+    quarantine = pd.concat([table.malformed, result.quarantine], ignore_index=True)
     quarantine = quarantine.sort_values(["row_number", "field"], kind="stable").reset_index(drop=True)
     io.write_csv(quarantine[list(QUARANTINE_COLUMNS)], quarantine_path)
     io.write_csv(result.reference_map, reference_map_path)

@@ -31,6 +31,7 @@ __all__ = [
     "normalize_sex",
     "normalize_code",
     "normalize_text",
+    "normalize_texts",
 ]
 
 
@@ -150,7 +151,7 @@ def _date_from_parts(groups: dict[str, str], spec: DateSpec) -> DateValue | Inva
         short = int(groups["y"])
         year = 2000 + short if short < spec.two_digit_year_pivot else 1900 + short
     month, day = int(groups["m"]), int(groups["d"])
-    if month > 12 or day > 31:
+    if month > (13 if spec.calendar == "ethiopian" else 12) or day > 31:
         return Invalid("invalid_date")
     if month == 0 or day == 0:
         year += {"gregorian": 0, "solar_hijri": 621, "ethiopian": 7}[spec.calendar]
@@ -229,18 +230,19 @@ def _jdn_to_gregorian(jdn: int) -> tuple[int, int, int]:
 # ---------------------------------------------------------------------------------- codes, text
 
 _SEX = {
-    "m": "m", "male": "m", "mann": "m", "maennlich": "m", "männlich": "m", "herr": "m", "1": "m",
-    "w": "f", "f": "f", "female": "f", "frau": "f", "weiblich": "f", "2": "f",
+    "m": "m", "male": "m", "man": "m", "mann": "m", "maennlich": "m", "männlich": "m", "maennl": "m", "männl": "m",
+    "herr": "m", "hr": "m", "1": "m",
+    "w": "f", "f": "f", "female": "f", "woman": "f", "frau": "f", "fr": "f", "weiblich": "f", "weibl": "f", "2": "f",
     "d": "x", "x": "x", "divers": "x", "diverse": "x", "3": "x",
 }
-_UNKNOWN = {"u", "unknown", "unbekannt", "k.a.", "ka", "-", "?", "0"}
+_UNKNOWN = {"u", "unknown", "unbekannt", "ka", "keineangabe", "-", "?", "0"}
 
 
 def normalize_sex(raw: str | None) -> str | Invalid | None:
     """Map German and English sex codes to ``m``, ``f`` or ``x``; unknown codes are missing."""
     if raw is None:
         return None
-    text = unicodedata.normalize("NFKC", raw).strip().casefold().rstrip(".")
+    text = re.sub(r"[.\s]", "", unicodedata.normalize("NFKC", raw).casefold())
     if not text or text in _UNKNOWN:
         return None
     return _SEX.get(text, Invalid("unrecognised"))
@@ -273,3 +275,18 @@ def normalize_text(raw: str | None) -> str | None:
     else:
         text = " ".join(_NON_ALNUM.sub(" ", _fold(raw)).split())
     return text or None
+
+
+_ASCII_TEXT_KEEP_NUL = {**_ASCII_TEXT, 0: 0}
+_SPACES = re.compile(" {2,}")
+
+
+def normalize_texts(raws: list[str | None]) -> list[str | None]:
+    """:func:`normalize_text` of many values at once (all-ASCII batches in one pass: same result)."""
+    present = [r for r in raws if r is not None]
+    joined = "\x00".join(present)
+    if not joined.isascii() or joined.count("\x00") != max(len(present) - 1, 0):
+        return [normalize_text(r) for r in raws]
+    text = _SPACES.sub(" ", joined.translate(_ASCII_TEXT_KEEP_NUL)).replace(" \x00", "\x00").replace("\x00 ", "\x00")
+    done = iter([t or None for t in text.strip(" ").split("\x00")] if present else [])
+    return [next(done) if r is not None else None for r in raws]

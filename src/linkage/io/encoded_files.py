@@ -36,11 +36,14 @@ def read_encoded(path: str | os.PathLike[str], *, expected_key_check: str | None
         raise IntegrityError(f"{path} does not exist")
     try:
         table = pq.read_table(path)
-        raw = (table.schema.metadata or {}).get(METADATA_KEY)
-        metadata = json.loads(raw) if raw is not None else {}
+        footer = (pq.read_metadata(path).metadata or {}).get(METADATA_KEY)
+        embedded = (table.schema.metadata or {}).get(METADATA_KEY)
+        metadata = json.loads(footer) if footer is not None else {}
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise IntegrityError(f"{path} is not a readable encoded export (damaged or not Parquet): "
                              f"{type(exc).__name__}") from None
+    if not isinstance(metadata, dict) or (embedded is not None and embedded != footer):
+        raise IntegrityError(f"{path}: the linkage metadata is damaged or was edited; ask the agency for a fresh export")
     table = table.replace_schema_metadata(None)
     export = EncodedExport(table, metadata)
     if verify:

@@ -45,6 +45,8 @@ def check_private_file(path: Path) -> None:
         mode = path.stat().st_mode
     except FileNotFoundError:
         raise KeyFileError(f"key file {path} does not exist") from None
+    except OSError as exc:
+        raise KeyFileError(f"cannot check key file {path}: {exc.strerror}") from None
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise KeyFileError(
             f"key file {path} is accessible by other users (mode {stat.S_IMODE(mode):04o}); "
@@ -57,7 +59,15 @@ def read_secret(path: str | os.PathLike[str]) -> ProjectSecret:
     path = Path(path)
     check_private_file(path)
     try:
-        data = json.loads(path.read_text("utf-8"))
+        text = path.read_text("utf-8")
+    except IsADirectoryError:
+        raise KeyFileError(f"{path} is a directory, not a key file") from None
+    except OSError as exc:
+        raise KeyFileError(f"cannot read key file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise KeyFileError(f"{path} is not a linkage project secret file (made by 'linkage keys init')") from None
+    try:
+        data = json.loads(text)
         if data.get("kind") != _KIND:
             raise ValueError
         key = base64.b64decode(data["secret"], validate=True)
