@@ -161,7 +161,9 @@ def encode(config_path: Path, secret_path: Path, input_path: Path, output: Path,
     if summary.quarantined:
         click.echo(f"{summary.quarantined} rows quarantined -> {summary.quarantine}", err=True)
         for reason, count in summary.reasons.items():
-            click.echo(f"  {reason}: {count}", err=True)
+            rows = ", ".join(str(r) for r in summary.first_rows[reason])
+            more = ", ..." if count > len(summary.first_rows[reason]) else ""
+            click.echo(f"  {reason}: {count} (rows {rows}{more})", err=True)
         if fail_on_quarantine:
             sys.exit(EXIT_QUARANTINE)
 

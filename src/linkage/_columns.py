@@ -40,7 +40,7 @@ class Column:
         return Column(stop - start, self.rows[lo:hi] - start, self.codes[lo:hi], self.values)
 
     def rows_present(self) -> int:
-        return int(len(np.unique(self.rows)))
+        return int(np.count_nonzero(np.diff(self.rows))) + 1 if len(self.rows) else 0
 
     def per_row_salt(self, text: Callable[[Any], str]) -> tuple[np.ndarray, list[str]]:
         """Salt id per row (0 = missing, salted with ``""``) and the salt texts."""
@@ -50,11 +50,14 @@ class Column:
         per_row[self.rows] = value_salt[self.codes]
         return per_row, list(texts)
 
-    def derive(self, fn: Callable[[Any], list[str]]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    def derive(self, fn: Callable[[Any], list[str]] | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """Apply ``fn`` per distinct value; return (row, derived id) items and the vocabulary.
 
-        Items are sorted by row; a value may yield several derived strings or none.
+        Items are sorted by row; a value may yield several derived strings or none. ``fn=None``
+        is the identity on (non-empty string) values.
         """
+        if fn is None:
+            return self.rows, self.codes, self.values
         vocab: dict[str, int] = {}
         per_value = [[vocab.setdefault(d, len(vocab)) for d in dict.fromkeys(fn(v))] for v in self.values]
         lengths = np.array([len(p) for p in per_value], np.int64)
@@ -72,10 +75,17 @@ def _ragged(lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return owners, np.arange(int(lengths.sum())) - starts[owners]
 
 
+def _codes_of(values: list[Any]) -> tuple[np.ndarray, list[Any]]:
+    """Codes of hashable values in first-appearance order; None gets code -1."""
+    index: dict[Any, int] = {}
+    codes = [-1 if v is None else index.setdefault(v, len(index)) for v in values]
+    return np.array(codes, np.int64), list(index)
+
+
 def _factorize(series: pd.Series) -> tuple[np.ndarray, list[str | None]]:
     """Codes per row and distinct stripped values (None for empty), in first-appearance order."""
-    codes, uniques = pd.factorize(series.fillna(""), sort=False)
-    stripped = [str(u).strip() for u in uniques.tolist()]
+    codes, uniques = pd.factorize(series, sort=False)  # missing cells (None/NaN) get code -1
+    stripped = [str(u).strip() for u in uniques.tolist()] + [""]  # code -1 picks the trailing ""
     codes2, uniques2 = pd.factorize(pd.Series(stripped, dtype=object), sort=False)
     codes = np.asarray(codes2, np.int64)[codes] if len(codes) else np.zeros(0, np.int64)
     return codes, [u if u else None for u in uniques2.tolist()]
@@ -124,7 +134,7 @@ def _scalar_column(records: pd.DataFrame, sources: list[tuple[str, str]], config
         else:
             normalise = _normaliser(role, kind, config)
             results = [normalise(raw) if raw is not None else None for raw in uniques]
-        result_codes, distinct = pd.factorize(pd.Series(results, dtype=object), sort=False)
+        result_codes, distinct = _codes_of(results)
         # distinct results -> value id (>= 0) or -2 - reason id; missing stays -1
         if kind == "text" or role not in (Role.BIRTH_DATE, Role.SEX):  # no Invalid possible
             ids = [values.setdefault(r, len(values)) for r in distinct]

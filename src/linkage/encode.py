@@ -40,6 +40,8 @@ from .tokens import Incidence, blocking_values, incidence
 __all__ = ["EncodeResult", "encode", "QUARANTINE_COLUMNS"]
 
 QUARANTINE_COLUMNS = ("row_number", "field", "reason")
+_UNIT_SEPARATOR = b"\x1f"  # joins blocking-key components before the keyed digest
+_IDENTITY_DERIVATIONS = {("name", "part"), ("code", "value"), ("text", "value")}  # value == component
 Progress = Callable[[int, int], None]
 _CHUNK_ROWS = 100_000
 
@@ -182,7 +184,8 @@ def _record_refs(local_ids: Sequence[str], config: ExportConfig, secret: Project
     if config.reference == "local_id":
         return list(local_ids)
     key = secret.subkey(f"ref/{config.agency}")
-    return [hashlib.blake2b(lid.encode(), key=key, digest_size=16).hexdigest() for lid in local_ids]
+    hex_all = b"".join([hashlib.blake2b(lid.encode(), key=key, digest_size=16).digest() for lid in local_ids]).hex()
+    return [hex_all[i : i + 32] for i in range(0, len(hex_all), 32)]
 
 
 def _salt_text(value: Any) -> str:
@@ -282,8 +285,9 @@ class _ChunkEncoder:
         for comp in components:
             field_name, _, derivation = comp.partition(".")
             kind = self.schema.field(field_name).kind
+            identity = (kind, derivation) in _IDENTITY_DERIVATIONS
             d_rows, d_ids, vocab = columns[field_name].derive(
-                lambda v, kind=kind, derivation=derivation: blocking_values(kind, derivation, v))
+                None if identity else lambda v, kind=kind, derivation=derivation: blocking_values(kind, derivation, v))
             derived.append((kind == "name", d_rows, d_ids, vocab))
         name_part = next((d for d in derived if d[0]), None)
         rows = name_part[1] if name_part is not None else np.arange(n)
@@ -304,16 +308,20 @@ class _ChunkEncoder:
         combined = np.zeros(len(rows), np.int64)
         for j, size in enumerate(sizes):
             combined = combined * size + stacked[:, j]
-        inverse, first = pd.factorize(combined, sort=False)
+        inverse, distinct_keys = pd.factorize(combined, sort=False)
         inverse = inverse.astype(np.int64)
-        _, first_item = np.unique(inverse, return_index=True)
-        combos = stacked[first_item]
+        remaining = np.asarray(distinct_keys, np.int64)
+        component_ids = []
+        for size in reversed(sizes):  # decode the combined key back into component ids
+            component_ids.append(remaining % size)
+            remaining = remaining // size
+        component_ids.reverse()
         digest_key = self.secret.subkey(f"block/{key_name}")
-        vocabs = [d[3] for d in derived]
-        digests = b"".join(
-            hashlib.blake2b("\x1f".join(vocabs[j][c] for j, c in enumerate(combo)).encode(),
-                            key=digest_key, digest_size=BLOCK_KEY_BYTES).digest()
-            for combo in combos.tolist())
+        encoded_vocabs = [[v.encode() for v in d[3]] for d in derived]
+        columns_bytes = [[vocab[c] for c in ids_j.tolist()] for vocab, ids_j in zip(encoded_vocabs, component_ids)]
+        digests = b"".join([hashlib.blake2b(material, key=digest_key, digest_size=BLOCK_KEY_BYTES).digest()
+                            for material in map(_UNIT_SEPARATOR.join, zip(*columns_bytes))])
+        combos = distinct_keys
         matrix = np.frombuffer(digests, np.uint8).reshape(len(combos), BLOCK_KEY_BYTES)
         # one entry per (row, distinct key), sorted by digest within a row
         sort_key = matrix[:, :8].copy().view(">u8").ravel()[inverse]

@@ -27,6 +27,7 @@ from .keys import ProjectSecret
 __all__ = ["EncodeSummary", "encode_file", "default_side_paths", "inspect_export"]
 
 Progress = Callable[[int, int], None]
+_FIRST_ROWS = 5  # row numbers listed per quarantine reason in summaries
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,7 @@ class EncodeSummary:
     key_check_value: str
     schema_fingerprint: str
     reasons: dict[str, int]
+    first_rows: dict[str, tuple[int, ...]]
 
 
 def default_side_paths(input_path: str | os.PathLike[str]) -> tuple[Path, Path]:
@@ -79,7 +81,10 @@ def encode_file(
     io.write_csv(quarantine[list(QUARANTINE_COLUMNS)], quarantine_path)
     io.write_csv(result.reference_map, reference_map_path)
     io.write_encoded(result.export, output_path)
-    reasons = (quarantine["field"] + "." + quarantine["reason"]).value_counts().sort_index()
+    labels = quarantine["field"] + "." + quarantine["reason"]
+    reasons = labels.value_counts().sort_index()
+    first_rows = {str(label): tuple(int(r) for r in rows.head(_FIRST_ROWS))
+                  for label, rows in quarantine["row_number"].groupby(labels, sort=True)}
     meta = result.export.metadata
     return EncodeSummary(
         agency=config.agency,
@@ -92,6 +97,7 @@ def encode_file(
         key_check_value=meta["key_check_value"],
         schema_fingerprint=meta["schema_fingerprint"],
         reasons={str(k): int(v) for k, v in reasons.items()},
+        first_rows=first_rows,
     )
 
 

@@ -78,6 +78,12 @@ def _fold(value: str) -> str:
     return _APOSTROPHES.sub("", _strip_marks(text))
 
 
+_ASCII_NAME = str.maketrans(
+    {**{chr(c): " " for c in range(128) if not chr(c).isalpha()},
+     **{c: None for c in "'`"}, **{chr(c): chr(c).lower() for c in range(65, 91)}}
+)
+
+
 def name_parts(*values: str | None) -> tuple[str, ...]:
     """Split and normalise name values into distinct parts, in order of first appearance.
 
@@ -88,8 +94,11 @@ def name_parts(*values: str | None) -> tuple[str, ...]:
     for value in values:
         if not value:
             continue
-        text = _fold(value)
-        for part in _NON_LETTER.sub(" ", text).split():
+        if value.isascii():  # fast path, same result as the general one
+            pieces = value.translate(_ASCII_NAME).split()
+        else:
+            pieces = _NON_LETTER.sub(" ", _fold(value)).split()
+        for part in pieces:
             if part not in parts:
                 parts.append(part)
     return tuple(parts)
@@ -134,14 +143,19 @@ def parse_date(raw: str | None, spec: DateSpec) -> DateValue | Invalid | None:
     """
     if raw is None:
         return None
-    text = unicodedata.normalize("NFKC", raw).strip()
+    text = (raw if raw.isascii() else unicodedata.normalize("NFKC", raw)).strip()
     if not text:
         return None
-    for fmt in (*spec.formats, "%Y-%m-%d"):
-        match = compile_date_format(fmt).fullmatch(text)
+    for pattern in _patterns(spec.formats):
+        match = pattern.fullmatch(text)
         if match is not None:
             return _date_from_parts(match.groupdict(), spec)
     return Invalid("unparseable")
+
+
+@functools.lru_cache(maxsize=64)
+def _patterns(formats: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    return tuple(compile_date_format(fmt) for fmt in (*formats, "%Y-%m-%d"))
 
 
 def _date_from_parts(groups: dict[str, str], spec: DateSpec) -> DateValue | Invalid:

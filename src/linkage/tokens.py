@@ -143,28 +143,32 @@ def incidence(kind: str, token_kind: str, values: Sequence[Any]) -> Incidence:
 def _qgram_incidence(values: Sequence[str], q: int, tag: str) -> Incidence:
     if not values:
         return Incidence(np.zeros(0, np.int64), np.zeros(0, np.int64), [])
-    padded = np.array([PAD + v + PAD for v in values])
-    width = padded.dtype.itemsize // 4
-    chars = padded.view(np.uint32).reshape(len(values), width).astype(np.uint64)
-    lengths = np.strings.str_len(padded) if hasattr(np, "strings") else np.char.str_len(padded)
-    if width < q:  # every padded value is shorter than q: the whole padded value is the token
-        chars = np.pad(chars, ((0, 0), (0, q - width)))
-        width = q
-    code = np.zeros((len(values), width - q + 1), dtype=np.uint64)
+    raw = np.array(values, dtype=str)
+    n, width = len(values), raw.dtype.itemsize // 4
+    lengths = (np.strings.str_len(raw) if hasattr(np, "strings") else np.char.str_len(raw)).astype(np.int64)
+    # padded code points: PAD + value + PAD, zeros after; at least q columns
+    chars = np.zeros((n, max(width + 2, q)), dtype=np.uint64)
+    chars[:, 0] = ord(PAD)
+    if width:
+        chars[:, 1 : width + 1] = raw.view(np.uint32).reshape(n, width)
+    chars[np.arange(n), lengths + 1] = ord(PAD)
+    padded_len = lengths + 2
+    grams = chars.shape[1] - q + 1
+    code = np.zeros((n, grams), dtype=np.uint64)
     for j in range(q):
-        code = (code << np.uint64(_CHAR_BITS)) | chars[:, j : width - q + 1 + j]
-    starts = np.arange(width - q + 1)
-    valid = (starts[None, :] <= lengths[:, None] - q) | ((starts[None, :] == 0) & (lengths[:, None] < q))
+        code = (code << np.uint64(_CHAR_BITS)) | chars[:, j : grams + j]
+    starts = np.arange(grams)
+    valid = (starts[None, :] <= padded_len[:, None] - q) | ((starts[None, :] == 0) & (padded_len[:, None] < q))
     owners = np.nonzero(valid)[0].astype(np.int64)
     uniq, token_ids = np.unique(code[valid], return_inverse=True)
-    tokens = [tag + _decode_gram(int(c), q) for c in uniq.tolist()]
-    return Incidence(owners, token_ids.astype(np.int64).ravel(), tokens)
+    return Incidence(owners, token_ids.astype(np.int64).ravel(), [tag + g for g in _decode_grams(uniq, q)])
 
 
-def _decode_gram(code: int, q: int) -> str:
-    mask = (1 << _CHAR_BITS) - 1
-    chars = [(code >> (_CHAR_BITS * (q - 1 - j))) & mask for j in range(q)]
-    return "".join(chr(c) for c in chars if c)
+def _decode_grams(codes: np.ndarray, q: int) -> list[str]:
+    """Strings of q-gram codes (zero code points, the padding of short values, are dropped)."""
+    mask = np.uint64((1 << _CHAR_BITS) - 1)
+    points = np.stack([(codes >> np.uint64(_CHAR_BITS * (q - 1 - j))) & mask for j in range(q)], axis=1)
+    return points.astype(np.uint32).view(f"<U{q}").ravel().tolist()
 
 
 def _date_incidence(values: Sequence[DateValue], token_kind: str) -> Incidence:
