@@ -50,22 +50,11 @@ class Column:
         per_row[self.rows] = value_salt[self.codes]
         return per_row, list(texts)
 
-    def derive(self, fn: Callable[[Any], list[str]] | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
-        """Apply ``fn`` per distinct value; return (row, derived id) items and the vocabulary.
-
-        Items are sorted by row; a value may yield several derived strings or none. ``fn=None``
-        is the identity on (non-empty string) values.
-        """
-        if fn is None:
-            return self.rows, self.codes, self.values
-        vocab: dict[str, int] = {}
-        per_value = [[vocab.setdefault(d, len(vocab)) for d in dict.fromkeys(fn(v))] for v in self.values]
-        lengths = np.array([len(p) for p in per_value], np.int64)
-        flat = np.array([d for p in per_value for d in p], np.int64)
-        owners, within = _ragged(lengths[self.codes]) if len(self.codes) else (np.zeros(0, np.int64),) * 2
-        starts = np.concatenate([[0], np.cumsum(lengths)])[:-1]
-        ids = flat[starts[self.codes][owners] + within] if len(owners) else np.zeros(0, np.int64)
-        return self.rows[owners], ids, list(vocab)
+    def map_values(self, ids_per_value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row, id) items for a per-value id (items whose value maps to -1 are dropped)."""
+        ids = ids_per_value[self.codes] if len(self.codes) else np.zeros(0, np.int64)
+        keep = ids >= 0
+        return self.rows[keep], ids[keep]
 
 
 def _ragged(lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -23,6 +23,8 @@ from collections.abc import Iterable, Sequence
 import numba
 import numpy as np
 
+from ._blake2b import keyed_digests
+
 __all__ = [
     "PositionHasher",
     "set_bits",
@@ -100,9 +102,8 @@ class PositionHasher:
         blocks = []
         for counter in range(digests_per_token):
             prefix = counter.to_bytes(4, "big")
-            blocks.append(np.frombuffer(b"".join(
-                hashlib.blake2b(prefix + data, key=self._key, digest_size=64).digest() for data in encoded),
-                dtype=">u2").reshape(len(tokens), 32))
+            digests = keyed_digests([prefix + data for data in encoded], self._key, 64)
+            blocks.append(digests.view(">u2").reshape(len(tokens), 32))
         words = np.concatenate(blocks, axis=1).astype(np.int64)
         out, complete = _first_distinct_kernel(words, self._limit, self.num_bits, k)
         for i in np.flatnonzero(~complete).tolist():  # rare: the first digests held too few

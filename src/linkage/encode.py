@@ -34,14 +34,14 @@ from .config import ExportConfig, Schema
 from .encoded import BLOCK_KEY_BYTES, FORMAT, FORMAT_VERSION, EncodedExport, arrow_schema, seal_metadata
 from .errors import DataError
 from .keys import ProjectSecret
+from ._blake2b import keyed_digests
 from .normalize import DateValue
-from .tokens import Incidence, blocking_values, incidence
+from .tokens import Incidence, component_ids, date_array, incidence
 
 __all__ = ["EncodeResult", "encode", "QUARANTINE_COLUMNS"]
 
 QUARANTINE_COLUMNS = ("row_number", "field", "reason")
 _UNIT_SEPARATOR = b"\x1f"  # joins blocking-key components before the keyed digest
-_IDENTITY_DERIVATIONS = {("name", "part"), ("code", "value"), ("text", "value")}  # value == component
 Progress = Callable[[int, int], None]
 _CHUNK_ROWS = 100_000
 
@@ -184,7 +184,7 @@ def _record_refs(local_ids: Sequence[str], config: ExportConfig, secret: Project
     if config.reference == "local_id":
         return list(local_ids)
     key = secret.subkey(f"ref/{config.agency}")
-    hex_all = b"".join([hashlib.blake2b(lid.encode(), key=key, digest_size=16).digest() for lid in local_ids]).hex()
+    hex_all = keyed_digests([lid.encode() for lid in local_ids], key, 16).tobytes().hex()
     return [hex_all[i : i + 32] for i in range(0, len(hex_all), 32)]
 
 
@@ -254,7 +254,8 @@ class _ChunkEncoder:
             unique_items = np.asarray(unique_items, np.int64)
             values = [col.values[k] for k in (unique_items // n_salts).tolist()]
             value_salts = unique_items % n_salts
-            token_sets = [(k, incidence(spec.kind, token_kind, values)) for token_kind, k in spec.tokens]
+            token_input = date_array(values) if spec.kind == "date" else values
+            token_sets = [(k, incidence(spec.kind, token_kind, token_input)) for token_kind, k in spec.tokens]
             filters = _filters(len(values), token_sets, value_salts, salt_texts, self.hashers[spec.name], None)
             stored = self._harden(spec.name, filters)[item_keys]
             if schema.hardening.blip_probability > 0:  # seed: record ref (and part index within it)
@@ -285,9 +286,9 @@ class _ChunkEncoder:
         for comp in components:
             field_name, _, derivation = comp.partition(".")
             kind = self.schema.field(field_name).kind
-            identity = (kind, derivation) in _IDENTITY_DERIVATIONS
-            d_rows, d_ids, vocab = columns[field_name].derive(
-                None if identity else lambda v, kind=kind, derivation=derivation: blocking_values(kind, derivation, v))
+            values = columns[field_name].values
+            ids_per_value, vocab = component_ids(kind, derivation, date_array(values) if kind == "date" else values)
+            d_rows, d_ids = columns[field_name].map_values(ids_per_value)
             derived.append((kind == "name", d_rows, d_ids, vocab))
         name_part = next((d for d in derived if d[0]), None)
         rows = name_part[1] if name_part is not None else np.arange(n)
@@ -311,18 +312,15 @@ class _ChunkEncoder:
         inverse, distinct_keys = pd.factorize(combined, sort=False)
         inverse = inverse.astype(np.int64)
         remaining = np.asarray(distinct_keys, np.int64)
-        component_ids = []
+        decoded = []
         for size in reversed(sizes):  # decode the combined key back into component ids
-            component_ids.append(remaining % size)
+            decoded.append(remaining % size)
             remaining = remaining // size
-        component_ids.reverse()
+        decoded.reverse()
         digest_key = self.secret.subkey(f"block/{key_name}")
         encoded_vocabs = [[v.encode() for v in d[3]] for d in derived]
-        columns_bytes = [[vocab[c] for c in ids_j.tolist()] for vocab, ids_j in zip(encoded_vocabs, component_ids)]
-        digests = b"".join([hashlib.blake2b(material, key=digest_key, digest_size=BLOCK_KEY_BYTES).digest()
-                            for material in map(_UNIT_SEPARATOR.join, zip(*columns_bytes))])
-        combos = distinct_keys
-        matrix = np.frombuffer(digests, np.uint8).reshape(len(combos), BLOCK_KEY_BYTES)
+        columns_bytes = [[vocab[c] for c in ids_j.tolist()] for vocab, ids_j in zip(encoded_vocabs, decoded)]
+        matrix = keyed_digests(list(map(_UNIT_SEPARATOR.join, zip(*columns_bytes))), digest_key, BLOCK_KEY_BYTES)
         # one entry per (row, distinct key), sorted by digest within a row
         sort_key = matrix[:, :8].copy().view(">u8").ravel()[inverse]
         order = np.lexsort((sort_key, rows))

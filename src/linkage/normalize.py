@@ -59,7 +59,6 @@ class DateValue:
 
 _GERMAN_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _APOSTROPHES = re.compile(r"['’‘`´ʿʾʼʻ\u0654\u0655]")
-_NON_LETTER = re.compile(r"[^\w]|[\d_]")
 
 
 def _strip_marks(text: str) -> str:
@@ -97,7 +96,7 @@ def name_parts(*values: str | None) -> tuple[str, ...]:
         if value.isascii():  # fast path, same result as the general one
             pieces = value.translate(_ASCII_NAME).split()
         else:
-            pieces = _NON_LETTER.sub(" ", _fold(value)).split()
+            pieces = "".join(ch if ch.isalpha() else " " for ch in _fold(value)).split()
         for part in pieces:
             if part not in parts:
                 parts.append(part)

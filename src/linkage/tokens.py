@@ -23,7 +23,8 @@ import numpy as np
 
 from .normalize import DateValue
 
-__all__ = ["value_tokens", "blocking_values", "qgrams", "TOKENIZERS", "DERIVATIONS", "Incidence", "incidence"]
+__all__ = ["value_tokens", "blocking_values", "component_ids", "date_array", "qgrams", "TOKENIZERS", "DERIVATIONS",
+           "Incidence", "incidence"]
 
 PAD = "_"
 
@@ -129,7 +130,7 @@ def incidence(kind: str, token_kind: str, values: Sequence[Any]) -> Incidence:
         tag, q = _QGRAM_TAGS[token_kind]
         return _qgram_incidence(values, q, tag)
     if kind == "date":
-        return _date_incidence(values, token_kind)
+        return _date_incidence(values, token_kind)  # type: ignore[arg-type]
     owners: list[int] = []
     ids: list[int] = []
     vocabulary: dict[str, int] = {}
@@ -171,19 +172,55 @@ def _decode_grams(codes: np.ndarray, q: int) -> list[str]:
     return points.astype(np.uint32).view(f"<U{q}").ravel().tolist()
 
 
-def _date_incidence(values: Sequence[DateValue], token_kind: str) -> Incidence:
-    """Date tokens as integer codes (unknown day/month = 0), strings made once per distinct token."""
-    ymd = np.array([(v.year, v.month or 0, v.day or 0) for v in values], np.int64).reshape(-1, 3)
+def date_array(values: Sequence[DateValue]) -> np.ndarray:
+    """(n, 3) int64 matrix of year, month, day (0 = unknown): the form the fast paths take."""
+    return np.array([(v.year, v.month or 0, v.day or 0) for v in values], np.int64).reshape(-1, 3)
+
+
+def _date_codes(values: Sequence[DateValue] | np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray, Callable[[int], str]]:
+    """Integer code per date for a token kind or derivation, where it has one, and its rendering.
+
+    Renderings equal the reference tokenizers and derivations above (without the token tag).
+    ``values`` may be DateValues or their :func:`date_array`.
+    """
+    ymd = values if isinstance(values, np.ndarray) else date_array(values)
     y, m, d = ymd[:, 0], ymd[:, 1], ymd[:, 2]
     known = (m > 0) & (d > 0)
     low, high = np.minimum(d, m), np.maximum(d, m)
-    code, valid, render = {
-        "ymd": (y * 10_000 + m * 100 + d, known, lambda c: f"ymd:{c // 10000:04d}-{c // 100 % 100:02d}-{c % 100:02d}"),
-        "year": (y, np.ones(len(y), bool), lambda c: f"y:{c:04d}"),
-        "month_day": (m * 100 + d, known, lambda c: f"md:{c // 100:02d}-{c % 100:02d}"),
-        "year_month": (y * 100 + m, m > 0, lambda c: f"ym:{c // 100:04d}-{c % 100:02d}"),
-        "day_month_set": (low * 100 + high, known, lambda c: f"dms:{c // 100:02d}/{c % 100:02d}"),
-    }[token_kind]
+    return {
+        "ymd": (y * 10_000 + m * 100 + d, known, lambda c: f"{c // 10000:04d}-{c // 100 % 100:02d}-{c % 100:02d}"),
+        "year": (y, np.ones(len(y), bool), lambda c: f"{c:04d}"),
+        "month_day": (m * 100 + d, known, lambda c: f"{c // 100:02d}-{c % 100:02d}"),
+        "year_month": (y * 100 + m, m > 0, lambda c: f"{c // 100:04d}-{c % 100:02d}"),
+        "day_month_set": (low * 100 + high, known, lambda c: f"{c // 100:02d}/{c % 100:02d}"),
+    }[kind]
+
+
+_DATE_TAGS = {"ymd": "ymd:", "year": "y:", "month_day": "md:", "year_month": "ym:", "day_month_set": "dms:"}
+
+
+def _date_incidence(values: Sequence[DateValue], token_kind: str) -> Incidence:
+    """Date tokens as integer codes (unknown day/month = 0), strings made once per distinct token."""
+    code, valid, render = _date_codes(values, token_kind)
     uniq, token_ids = np.unique(code[valid], return_inverse=True)
+    tag = _DATE_TAGS[token_kind]
     return Incidence(np.flatnonzero(valid).astype(np.int64), token_ids.astype(np.int64).ravel(),
-                     [render(c) for c in uniq.tolist()])
+                     [tag + render(c) for c in uniq.tolist()])
+
+
+def component_ids(kind: str, derivation: str, values: Sequence[Any]) -> tuple[np.ndarray, list[str]]:
+    """Blocking-key component of each value as an id into a vocabulary (-1: the value has none).
+
+    Same components as :func:`blocking_values` (every derivation yields at most one), computed
+    with numpy for dates and without a Python call per value for names, codes and text.
+    """
+    if kind == "date":
+        code, valid, render = _date_codes(values, derivation)
+        uniq, inverse = np.unique(code[valid], return_inverse=True)
+        ids = np.full(len(values), -1, np.int64)
+        ids[valid] = inverse.ravel()
+        return ids, [render(c) for c in uniq.tolist()]
+    derived = [v[:3] for v in values] if (kind, derivation) == ("name", "prefix3") else list(values)
+    vocabulary: dict[str, int] = {}
+    ids_list = [vocabulary.setdefault(v, len(vocabulary)) if v else -1 for v in derived]
+    return np.array(ids_list, np.int64), list(vocabulary)
