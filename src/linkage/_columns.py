@@ -64,20 +64,17 @@ def _ragged(lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return owners, np.arange(int(lengths.sum())) - starts[owners]
 
 
-def _codes_of(values: list[Any]) -> tuple[np.ndarray, list[Any]]:
-    """Codes of hashable values in first-appearance order; None gets code -1."""
-    index: dict[Any, int] = {}
-    codes = [-1 if v is None else index.setdefault(v, len(index)) for v in values]
-    return np.array(codes, np.int64), list(index)
-
-
 def _factorize(series: pd.Series) -> tuple[np.ndarray, list[str | None]]:
-    """Codes per row and distinct stripped values (None for empty), in first-appearance order."""
-    codes, uniques = pd.factorize(series, sort=False)  # missing cells (None/NaN) get code -1
-    stripped = [str(u).strip() for u in uniques.tolist()] + [""]  # code -1 picks the trailing ""
-    codes2, uniques2 = pd.factorize(pd.Series(stripped, dtype=object), sort=False)
-    codes = np.asarray(codes2, np.int64)[codes] if len(codes) else np.zeros(0, np.int64)
-    return codes, [u if u else None for u in uniques2.tolist()]
+    """Codes per row and the distinct raw values in first-appearance order.
+
+    Missing cells (None/NaN) get the last code, whose value is None. Values are not stripped:
+    every normaliser treats surrounding and blank whitespace itself.
+    """
+    codes, uniques = pd.factorize(series, sort=False)
+    codes = np.asarray(codes, np.int64)
+    values: list[str | None] = [u if isinstance(u, str) else str(u) for u in uniques.tolist()]
+    codes[codes < 0] = len(values)
+    return codes, values + [None]
 
 
 def _normaliser(role: str, kind: str, config: ExportConfig) -> Callable[[str | None], Any]:
@@ -123,15 +120,13 @@ def _scalar_column(records: pd.DataFrame, sources: list[tuple[str, str]], config
         else:
             normalise = _normaliser(role, kind, config)
             results = [normalise(raw) if raw is not None else None for raw in uniques]
-        result_codes, distinct = _codes_of(results)
-        # distinct results -> value id (>= 0) or -2 - reason id; missing stays -1
+        # per distinct raw value: value id (>= 0), -1 missing, or -2 - reason id
         if kind == "text" or role not in (Role.BIRTH_DATE, Role.SEX):  # no Invalid possible
-            ids = [values.setdefault(r, len(values)) for r in distinct]
+            ids = [-1 if r is None else values.setdefault(r, len(values)) for r in results]
         else:
-            ids = [(-2 - reasons.setdefault(r.reason, len(reasons))) if isinstance(r, Invalid)
-                   else values.setdefault(r, len(values)) for r in distinct]
-        mapping = np.array(ids + [-1], np.int64)
-        per_unique = mapping[result_codes]  # code -1 (None) picks the trailing -1
+            ids = [-1 if r is None else (-2 - reasons.setdefault(r.reason, len(reasons))) if isinstance(r, Invalid)
+                   else values.setdefault(r, len(values)) for r in results]
+        per_unique = np.array(ids, np.int64)
         open_rows = (row_value < 0) & (row_reason < 0)
         chosen = per_unique[codes[open_rows]]
         row_value[open_rows] = np.where(chosen >= 0, chosen, -1)

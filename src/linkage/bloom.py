@@ -29,6 +29,7 @@ __all__ = [
     "PositionHasher",
     "set_bits",
     "set_bits_reference",
+    "or_into_rows",
     "build_filters",
     "balance",
     "xor_fold",
@@ -154,6 +155,23 @@ def set_bits(packed: np.ndarray, owners: np.ndarray, token_index: np.ndarray, po
     if len(owners):
         _set_bits_kernel(packed, owners.astype(np.int64, copy=False), token_index.astype(np.int64, copy=False),
                          positions.astype(np.int64, copy=False))
+
+
+@numba.njit(cache=True, nogil=True)
+def _or_into_rows_kernel(out: np.ndarray, rows: np.ndarray, index: np.ndarray, filters: np.ndarray) -> None:
+    for i in range(rows.shape[0]):
+        target = out[rows[i]]
+        source = filters[index[i]]
+        for j in range(target.shape[0]):
+            target[j] |= source[j]
+
+
+def or_into_rows(out: np.ndarray, rows: np.ndarray, index: np.ndarray, filters: np.ndarray) -> None:
+    """``out[rows[i]] |= filters[index[i]]`` for every i (packed filters, uint8 or uint64 views)."""
+    if len(rows):
+        if out.shape[1] % 8 == 0 and filters.shape[1] % 8 == 0:
+            out, filters = out.view(np.uint64), np.ascontiguousarray(filters).view(np.uint64)
+        _or_into_rows_kernel(out, rows.astype(np.int64, copy=False), index.astype(np.int64, copy=False), filters)
 
 
 def set_bits_reference(packed: np.ndarray, owners: np.ndarray, token_index: np.ndarray,

@@ -139,12 +139,18 @@ def _encode_part_job(job: tuple[Any, ...]) -> _Part:
 def _encode_part(records: pd.DataFrame, local_ids: pd.Series, row_numbers: np.ndarray, id_bad: np.ndarray,
                  config: ExportConfig, secret: ProjectSecret) -> _Part:
     """Normalise, quarantine and encode a contiguous part of the input (all of it row-local)."""
-    problems = []
+    bad_numbers: list[np.ndarray] = []
+    bad_fields: list[str] = []
+    bad_reasons: list[str] = []
     columns: dict[str, Column] = {}
     for spec in config.schema.fields:
         columns[spec.name], bad_rows, reasons = normalise_field(records, config, spec)
-        problems.append(pd.DataFrame({"row_number": row_numbers[bad_rows], "field": spec.name, "reason": reasons}))
-    quarantine = pd.concat(problems, ignore_index=True)
+        bad_numbers.append(row_numbers[bad_rows])
+        bad_fields += [spec.name] * len(bad_rows)
+        bad_reasons += reasons
+    quarantine = pd.DataFrame({"row_number": np.concatenate(bad_numbers).astype(np.int64),
+                               "field": pd.Series(bad_fields, dtype=object),
+                               "reason": pd.Series(bad_reasons, dtype=object)})
     keep = ~id_bad & ~np.isin(row_numbers, quarantine["row_number"].to_numpy())
     kept_ids = local_ids[keep].tolist()
     refs = _record_refs(kept_ids, config, secret)
@@ -243,8 +249,7 @@ class _ChunkEncoder:
         if salt_field:
             salt_codes, salt_texts = columns[salt_field].per_row_salt(_salt_text)
         arrays: dict[str, pa.Array] = {"record_ref": pa.array(list(refs), pa.string())}
-        clk_rows: list[np.ndarray] = []
-        clk_filters: list[np.ndarray] = []
+        clk = np.zeros((n, schema.record_filter.num_bits // 8), np.uint8) if schema.record_filter else None
         for spec in schema.fields:
             col = columns[spec.name]
             salted = bool(salt_field) and spec.name != salt_field
@@ -267,11 +272,9 @@ class _ChunkEncoder:
             if spec.name in self.clk_bits:
                 contrib = _filters(len(values), token_sets, value_salts, salt_texts, self.clk_hashers[spec.name],
                                    self.clk_bits[spec.name])
-                clk_rows.append(col.rows)
-                clk_filters.append(contrib[item_keys])
+                bloom.or_into_rows(clk, col.rows, np.asarray(item_keys), contrib)
         if schema.record_filter is not None:
-            arrays["clk"] = _binary_array(self._blip("clk", self._harden("clk", _or_by_row(
-                clk_rows, clk_filters, n, schema.record_filter.num_bits // 8)), refs))
+            arrays["clk"] = _binary_array(self._blip("clk", self._harden("clk", clk), refs))
         for key in schema.blocking:
             arrays[f"bk_{key.name}"] = self._blocking_array(key.name, key.components, columns, n)
         empty = pa.ListArray.from_arrays(pa.array(np.zeros(n + 1, np.int32)), pa.array([], pa.null()))
@@ -351,24 +354,6 @@ def _filters(count: int, token_sets: Sequence[tuple[int, Incidence]], value_salt
             pair_index, strings = inc.token_ids, inc.tokens
         bloom.set_bits(packed, inc.owners, np.asarray(pair_index), hasher.positions_matrix(strings, k))
     return packed
-
-
-def _or_by_row(rows_list: Sequence[np.ndarray], filters_list: Sequence[np.ndarray], n: int, width: int) -> np.ndarray:
-    """OR the filters of all items into their rows (items sorted by row within each list)."""
-    words = width // 8 if width % 8 == 0 else None
-    out = np.zeros((n, width), np.uint8)
-    wide = out.view(np.uint64) if words else out
-    for rows, filters in zip(rows_list, filters_list):
-        if len(rows) == 0:
-            continue
-        filters = np.ascontiguousarray(filters)
-        filters = filters.view(np.uint64) if words else filters
-        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-        if len(starts) == len(rows):
-            wide[rows] |= filters
-        else:
-            wide[rows[starts]] |= np.bitwise_or.reduceat(filters, starts, axis=0)
-    return out
 
 
 def _field_array(kind: str, rows: np.ndarray, stored: np.ndarray, n: int) -> pa.Array:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from .normalize import DateValue
 
@@ -161,8 +162,8 @@ def _qgram_incidence(values: Sequence[str], q: int, tag: str) -> Incidence:
     starts = np.arange(grams)
     valid = (starts[None, :] <= padded_len[:, None] - q) | ((starts[None, :] == 0) & (padded_len[:, None] < q))
     owners = np.nonzero(valid)[0].astype(np.int64)
-    uniq, token_ids = np.unique(code[valid], return_inverse=True)
-    return Incidence(owners, token_ids.astype(np.int64).ravel(), [tag + g for g in _decode_grams(uniq, q)])
+    token_ids, uniq = pd.factorize(code[valid], sort=False)  # hashing beats sorting here
+    return Incidence(owners, token_ids.astype(np.int64), [tag + g for g in _decode_grams(np.asarray(uniq), q)])
 
 
 def _decode_grams(codes: np.ndarray, q: int) -> list[str]:
