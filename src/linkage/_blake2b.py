@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numba
 import numpy as np
 
-__all__ = ["keyed_digests", "BLOCK_BYTES"]
+__all__ = ["keyed_digests", "keyed_digests_of_joined", "BLOCK_BYTES"]
 
 BLOCK_BYTES = 128
 
@@ -120,4 +120,57 @@ def keyed_digests(messages: Sequence[bytes], key: bytes, digest_size: int) -> np
         out[index] = words.astype("<u8").view(np.uint8).reshape(len(index), 64)[:, :digest_size]
     for i in np.flatnonzero(~short).tolist():
         out[i] = np.frombuffer(hashlib.blake2b(messages[i], key=key, digest_size=digest_size).digest(), np.uint8)
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _join_kernel(vocab: np.ndarray, vocab_lengths: np.ndarray, ids: np.ndarray, separator: int,
+                 out: np.ndarray, out_lengths: np.ndarray) -> None:
+    """Row i of ``out``: vocab rows ids[i, 0], ids[i, 1], ... joined by ``separator``; length -1 if > 128."""
+    for i in range(ids.shape[0]):
+        pos = 0
+        for j in range(ids.shape[1]):
+            if j > 0:
+                if pos >= BLOCK_BYTES:
+                    pos = -1
+                    break
+                out[i, pos] = separator
+                pos += 1
+            row = ids[i, j]
+            length = vocab_lengths[row]
+            if pos + length > BLOCK_BYTES:
+                pos = -1
+                break
+            for b in range(length):
+                out[i, pos + b] = vocab[row, b]
+            pos += length
+        out_lengths[i] = pos
+
+
+def keyed_digests_of_joined(vocabularies: Sequence[Sequence[bytes]], ids: np.ndarray, separator: bytes,
+                            key: bytes, digest_size: int) -> np.ndarray:
+    """Digests of ``separator.join(vocabularies[j][ids[i, j]] for j)`` for every row ``i`` of ``ids``.
+
+    Equal to ``keyed_digests`` of the joined messages, without building them in Python.
+    """
+    n, parts = ids.shape
+    flat = [word for vocab in vocabularies for word in vocab]
+    offsets = np.cumsum([0] + [len(v) for v in vocabularies[:-1]]).astype(np.int64)
+    width = max([len(w) for w in flat] + [1])
+    vocab = np.frombuffer(np.array(flat, dtype=f"S{width}").tobytes(), np.uint8).reshape(len(flat), width)
+    vocab_lengths = np.fromiter(map(len, flat), dtype=np.int64, count=len(flat))
+    global_ids = ids.astype(np.int64) + offsets[None, :]
+    messages = np.zeros((n, BLOCK_BYTES), np.uint8)
+    lengths = np.zeros(n, np.int64)
+    _join_kernel(vocab, vocab_lengths, global_ids, separator[0], messages, lengths)
+    out = np.zeros((n, digest_size), np.uint8)
+    ok = lengths >= 1
+    if ok.any():
+        key_block = np.frombuffer(key.ljust(BLOCK_BYTES, b"\0"), dtype="<u8").copy()
+        blocks = messages[ok].view("<u8")
+        words = _keyed_kernel(blocks, lengths[ok], key_block, len(key), digest_size, _IV, _SIGMA)
+        out[ok] = words.astype("<u8").view(np.uint8).reshape(-1, 64)[:, :digest_size]
+    for i in np.flatnonzero(~ok).tolist():  # longer than one block (or empty): hashlib
+        message = separator.join(flat[g] for g in global_ids[i].tolist())
+        out[i] = np.frombuffer(hashlib.blake2b(message, key=key, digest_size=digest_size).digest(), np.uint8)
     return out

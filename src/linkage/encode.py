@@ -34,7 +34,7 @@ from .config import ExportConfig, Schema
 from .encoded import BLOCK_KEY_BYTES, FORMAT, FORMAT_VERSION, EncodedExport, arrow_schema, seal_metadata
 from .errors import DataError
 from .keys import ProjectSecret
-from ._blake2b import keyed_digests
+from ._blake2b import keyed_digests, keyed_digests_of_joined
 from .normalize import DateValue
 from .tokens import Incidence, component_ids, date_array, incidence
 
@@ -322,8 +322,8 @@ class _ChunkEncoder:
         decoded.reverse()
         digest_key = self.secret.subkey(f"block/{key_name}")
         encoded_vocabs = [[v.encode() for v in d[3]] for d in derived]
-        columns_bytes = [[vocab[c] for c in ids_j.tolist()] for vocab, ids_j in zip(encoded_vocabs, decoded)]
-        matrix = keyed_digests(list(map(_UNIT_SEPARATOR.join, zip(*columns_bytes))), digest_key, BLOCK_KEY_BYTES)
+        matrix = keyed_digests_of_joined(encoded_vocabs, np.stack(decoded, axis=1), _UNIT_SEPARATOR, digest_key,
+                                         BLOCK_KEY_BYTES)
         # one entry per (row, distinct key), sorted by digest within a row
         sort_key = matrix[:, :8].copy().view(">u8").ravel()[inverse]
         order = np.lexsort((sort_key, rows))

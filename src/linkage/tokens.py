@@ -124,8 +124,9 @@ _CHAR_BITS = 21  # every code point fits in 21 bits
 def incidence(kind: str, token_kind: str, values: Sequence[Any]) -> Incidence:
     """Tokens of every value in ``values`` for one token kind; equal to :func:`value_tokens`.
 
-    q-grams of strings are computed with numpy on UTF-32 code units (no per-value Python work
-    beyond padding); other token kinds call the reference tokenizer once per value.
+    q-grams of strings are computed with numpy on UTF-32 code units and date tokens as integer
+    codes; other token kinds call the reference tokenizer once per value. Precondition (which
+    every normaliser guarantees): strings hold no NUL character.
     """
     if token_kind in _QGRAM_TAGS and kind in ("name", "text"):
         tag, q = _QGRAM_TAGS[token_kind]
