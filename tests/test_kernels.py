@@ -118,3 +118,12 @@ def test_or_into_rows_equals_reference(rows, items, width, seed):
     got = np.zeros((rows, width), np.uint8)
     bloom.or_into_rows(got, item_rows, index, filters)
     assert np.array_equal(got, expected)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 5)), max_size=40))
+def test_segment_order_equals_lexsort(pairs):
+    pairs.sort(key=lambda p: p[0])
+    rows = np.array([p[0] for p in pairs], np.int64)
+    keys = np.array([p[1] for p in pairs], np.uint64)
+    assert bloom.segment_order(rows, keys).tolist() == np.lexsort((keys, rows)).tolist()

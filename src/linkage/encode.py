@@ -325,8 +325,8 @@ class _ChunkEncoder:
         matrix = keyed_digests_of_joined(encoded_vocabs, np.stack(decoded, axis=1), _UNIT_SEPARATOR, digest_key,
                                          BLOCK_KEY_BYTES)
         # one entry per (row, distinct key), sorted by digest within a row
-        sort_key = matrix[:, :8].copy().view(">u8").ravel()[inverse]
-        order = np.lexsort((sort_key, rows))
+        sort_key = matrix[:, :8].copy().view(">u8").ravel().astype(np.uint64)[inverse]
+        order = np.lexsort((sort_key, rows)) if not _is_sorted(rows) else bloom.segment_order(rows, sort_key)
         rows, inverse = rows[order], inverse[order]
         distinct = np.r_[True, (rows[1:] != rows[:-1]) | (inverse[1:] != inverse[:-1])]
         return _list_array(rows[distinct], matrix[inverse[distinct]], n)
@@ -364,8 +364,14 @@ def _field_array(kind: str, rows: np.ndarray, stored: np.ndarray, n: int) -> pa.
         present[rows] = True
         return _binary_array(full, present)
     # Parts of a record are sorted by their (keyed) filter bytes: their order reveals nothing.
-    order = np.lexsort(tuple(stored[:, j] for j in range(min(8, stored.shape[1]) - 1, -1, -1)) + (rows,))
+    prefix = np.zeros((len(stored), 8), np.uint8)
+    prefix[:, : min(8, stored.shape[1])] = stored[:, :8]
+    order = bloom.segment_order(rows, prefix.view(">u8").ravel().astype(np.uint64))
     return _list_array(rows[order], stored[order], n)
+
+
+def _is_sorted(values: np.ndarray) -> bool:
+    return bool(len(values) < 2 or (values[1:] >= values[:-1]).all())
 
 
 def _list_array(rows: np.ndarray, matrix: np.ndarray, n: int) -> pa.Array:
