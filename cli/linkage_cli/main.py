@@ -158,14 +158,22 @@ def encode(config_path: Path, secret_path: Path, input_path: Path, output: Path,
     click.echo(f"{summary.agency}: {summary.encoded} of {summary.input_rows} rows encoded -> {summary.output}")
     click.echo(f"key check value {summary.key_check_value}, schema {summary.schema_fingerprint[:19]}")
     click.echo(f"reference map (keep it here) -> {summary.reference_map}")
+    if summary.warnings:
+        click.echo(f"{sum(summary.warnings.values())} rows encoded with reduced evidence -> {summary.warnings_path}",
+                   err=True)
+        _echo_issues(summary.warnings, summary.first_warned_rows)
     if summary.quarantined:
         click.echo(f"{summary.quarantined} rows quarantined -> {summary.quarantine}", err=True)
-        for reason, count in summary.reasons.items():
-            rows = ", ".join(str(r) for r in summary.first_rows[reason])
-            more = ", ..." if count > len(summary.first_rows[reason]) else ""
-            click.echo(f"  {reason}: {count} (rows {rows}{more})", err=True)
+        _echo_issues(summary.reasons, summary.first_rows)
         if fail_on_quarantine:
             sys.exit(EXIT_QUARANTINE)
+
+
+def _echo_issues(counts: dict[str, int], first_rows: dict[str, tuple[int, ...]]) -> None:
+    for reason, count in counts.items():
+        rows = ", ".join(str(r) for r in first_rows[reason])
+        more = ", ..." if count > len(first_rows[reason]) else ""
+        click.echo(f"  {reason}: {count} (rows {rows}{more})", err=True)
 
 
 # ---------------------------------------------------------------------------------------- inspect

@@ -39,6 +39,11 @@ class Column:
         lo, hi = np.searchsorted(self.rows, [start, stop])
         return Column(stop - start, self.rows[lo:hi] - start, self.codes[lo:hi], self.values)
 
+    def rows_where(self, predicate: Callable[[Any], bool]) -> np.ndarray:
+        """Rows whose value satisfies ``predicate`` (evaluated once per distinct value)."""
+        flags = np.array([bool(predicate(v)) for v in self.values] + [False], bool)
+        return np.unique(self.rows[flags[self.codes]]) if len(self.codes) else np.zeros(0, np.int64)
+
     def rows_present(self) -> int:
         return int(np.count_nonzero(np.diff(self.rows))) + 1 if len(self.rows) else 0
 

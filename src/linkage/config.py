@@ -82,7 +82,7 @@ ROLE_KINDS: Mapping[str, str] = {
 #: Token kinds per field kind (implemented in :mod:`linkage.tokens`).
 TOKEN_KINDS: Mapping[str, tuple[str, ...]] = {
     "name": ("bigram", "trigram", "whole"),
-    "date": ("ymd", "year", "month_day", "year_month", "day_month_set"),
+    "date": ("ymd", "year", "month_day", "year_month", "day_month_set", "year_window"),
     "code": ("value",),
     "text": ("bigram", "whole"),
 }

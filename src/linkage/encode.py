@@ -48,11 +48,17 @@ _CHUNK_ROWS = 100_000
 
 @dataclass(frozen=True, slots=True)
 class EncodeResult:
-    """What encoding produced. ``reference_map`` and ``quarantine`` stay with the agency."""
+    """What encoding produced. ``reference_map``, ``quarantine`` and ``warnings`` stay with the agency.
+
+    ``warnings`` lists rows that were encoded with less evidence than they seem to hold (e.g. a
+    birth date whose day and month could be read either way: only year and the unordered pair
+    are encoded), as row number, field and reason code.
+    """
 
     export: EncodedExport
     reference_map: pd.DataFrame
     quarantine: pd.DataFrame
+    warnings: pd.DataFrame
 
 
 def encode(
@@ -94,6 +100,8 @@ def encode(
     table = pa.concat_tables([p.table for p in parts])
     quarantine = (pd.concat([id_problems] + [p.quarantine for p in parts], ignore_index=True)
                   .sort_values(["row_number", "field"], kind="stable").reset_index(drop=True))
+    warnings = (pd.concat([p.warnings for p in parts], ignore_index=True)
+                .sort_values(["row_number", "field"], kind="stable").reset_index(drop=True))
     present = {spec.name: sum(p.present[spec.name] for p in parts) for spec in schema.fields}
     metadata = {
         "format": FORMAT,
@@ -104,18 +112,21 @@ def encode(
         "record_count": table.num_rows,
         "schema": schema.to_dict(),
         "schema_fingerprint": schema.fingerprint(),
-        "stats": {"input_rows": n, "quarantined_rows": n - table.num_rows, "present": present},
+        "stats": {"input_rows": n, "quarantined_rows": n - table.num_rows, "present": present,
+                  "warnings": {f"{f}.{r}": int(c) for (f, r), c in
+                               warnings.groupby(["field", "reason"]).size().items()}},
     }
     export = EncodedExport(table, seal_metadata(table, metadata, secret=secret))
     reference_map = pd.DataFrame({"local_id": [i for p in parts for i in p.local_ids],
                                   "record_ref": [r for p in parts for r in p.refs]})
-    return EncodeResult(export, reference_map, quarantine)
+    return EncodeResult(export, reference_map, quarantine, warnings)
 
 
 @dataclass(frozen=True, slots=True)
 class _Part:
     table: pa.Table
     quarantine: pd.DataFrame
+    warnings: pd.DataFrame
     local_ids: list[str]
     refs: list[str]
     present: dict[str, int]
@@ -148,16 +159,20 @@ def _encode_part(records: pd.DataFrame, local_ids: pd.Series, row_numbers: np.nd
         bad_numbers.append(row_numbers[bad_rows])
         bad_fields += [spec.name] * len(bad_rows)
         bad_reasons += reasons
-    quarantine = pd.DataFrame({"row_number": np.concatenate(bad_numbers).astype(np.int64),
-                               "field": pd.Series(bad_fields, dtype=object),
-                               "reason": pd.Series(bad_reasons, dtype=object)})
+    quarantine = _issues(np.concatenate(bad_numbers), bad_fields, bad_reasons)
     keep = ~id_bad & ~np.isin(row_numbers, quarantine["row_number"].to_numpy())
+    warned = {spec.name: columns[spec.name].rows_where(_is_ambiguous) for spec in config.schema.fields
+              if spec.kind == "date"}
+    warned = {name: rows[keep[rows]] for name, rows in warned.items()}
+    warnings = _issues(np.concatenate([row_numbers[r] for r in warned.values()] + [np.zeros(0, np.int64)]),
+                       [name for name, rows in warned.items() for _ in rows],
+                       ["ambiguous_day_month"] * sum(len(r) for r in warned.values()))
     kept_ids = local_ids[keep].tolist()
     refs = _record_refs(kept_ids, config, secret)
     columns = {name: col.take(keep) for name, col in columns.items()}
     table = _ChunkEncoder(config.schema, secret).encode_chunk(columns, refs)
     present = {name: col.rows_present() for name, col in columns.items()}
-    return _Part(table, quarantine, kept_ids, refs, present)
+    return _Part(table, quarantine, warnings, kept_ids, refs, present)
 
 
 def _library_version() -> str:
@@ -174,6 +189,16 @@ def _check_columns(records: pd.DataFrame, config: ExportConfig) -> None:
             f"the input lacks column(s) {', '.join(repr(c) for c in missing)} named in the export config "
             f"for agency '{config.agency}'; fix [columns] in the config or the export's header"
         )
+
+
+def _is_ambiguous(value: Any) -> bool:
+    return isinstance(value, DateValue) and value.ambiguous
+
+
+def _issues(row_numbers: np.ndarray, fields: list[str], reasons: list[str]) -> pd.DataFrame:
+    """A quarantine or warnings table: row number, field, reason code (never a value)."""
+    return pd.DataFrame({"row_number": np.asarray(row_numbers, np.int64),
+                         "field": pd.Series(fields, dtype=object), "reason": pd.Series(reasons, dtype=object)})
 
 
 def _id_problems(local_ids: pd.Series, row_numbers: np.ndarray) -> pd.DataFrame:

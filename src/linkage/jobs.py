@@ -43,6 +43,9 @@ class EncodeSummary:
     schema_fingerprint: str
     reasons: dict[str, int]
     first_rows: dict[str, tuple[int, ...]]
+    warnings_path: Path
+    warnings: dict[str, int]
+    first_warned_rows: dict[str, tuple[int, ...]]
 
 
 def default_side_paths(input_path: str | os.PathLike[str]) -> tuple[Path, Path]:
@@ -50,6 +53,20 @@ def default_side_paths(input_path: str | os.PathLike[str]) -> tuple[Path, Path]:
     path = Path(input_path)
     stem = path.with_suffix("")
     return Path(f"{stem}.quarantine.csv"), Path(f"{stem}.refmap.csv")
+
+
+def default_warnings_path(input_path: str | os.PathLike[str]) -> Path:
+    """Warnings (rows encoded with reduced evidence) beside the agency's input."""
+    return Path(f"{Path(input_path).with_suffix('')}.warnings.csv")
+
+
+def _counts(issues: pd.DataFrame) -> tuple[dict[str, int], dict[str, tuple[int, ...]]]:
+    """Per ``field.reason``: how many rows, and the first row numbers."""
+    labels = issues["field"] + "." + issues["reason"]
+    counts = {str(k): int(v) for k, v in labels.value_counts().sort_index().items()}
+    first = {str(label): tuple(int(r) for r in rows.head(_FIRST_ROWS))
+             for label, rows in issues["row_number"].groupby(labels, sort=True)}
+    return counts, first
 
 
 def encode_file(
@@ -79,12 +96,12 @@ def encode_file(
     quarantine = pd.concat([table.malformed, result.quarantine], ignore_index=True)
     quarantine = quarantine.sort_values(["row_number", "field"], kind="stable").reset_index(drop=True)
     io.write_csv(quarantine[list(QUARANTINE_COLUMNS)], quarantine_path)
+    warnings_path = default_warnings_path(input_path)
+    io.write_csv(result.warnings[list(QUARANTINE_COLUMNS)], warnings_path)
     io.write_csv(result.reference_map, reference_map_path)
     io.write_encoded(result.export, output_path)
-    labels = quarantine["field"] + "." + quarantine["reason"]
-    reasons = labels.value_counts().sort_index()
-    first_rows = {str(label): tuple(int(r) for r in rows.head(_FIRST_ROWS))
-                  for label, rows in quarantine["row_number"].groupby(labels, sort=True)}
+    reasons, first_rows = _counts(quarantine)
+    warnings, first_warned = _counts(result.warnings)
     meta = result.export.metadata
     return EncodeSummary(
         agency=config.agency,
@@ -96,8 +113,11 @@ def encode_file(
         reference_map=reference_map_path,
         key_check_value=meta["key_check_value"],
         schema_fingerprint=meta["schema_fingerprint"],
-        reasons={str(k): int(v) for k, v in reasons.items()},
+        reasons=reasons,
         first_rows=first_rows,
+        warnings_path=warnings_path,
+        warnings=warnings,
+        first_warned_rows=first_warned,
     )
 
 

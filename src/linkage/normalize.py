@@ -44,14 +44,26 @@ class Invalid:
 
 @dataclass(frozen=True, slots=True, order=True)
 class DateValue:
-    """A Gregorian date whose day and month may be unknown (placeholders, zero days)."""
+    """A Gregorian date whose day and month may be unknown (placeholders, zero days).
+
+    ``ambiguous`` marks a date whose day and month could be read either way round (the column
+    allows both orders): ``month`` and ``day`` then hold the first format's reading, and only
+    the year and the unordered pair of day and month count as evidence.
+    """
 
     year: int
     month: int | None = None
     day: int | None = None
+    ambiguous: bool = False
 
     @property
     def day_month_known(self) -> bool:
+        """Day and month are known, in a known order."""
+        return self.month is not None and self.day is not None and not self.ambiguous
+
+    @property
+    def day_month_pair_known(self) -> bool:
+        """Day and month are known as an unordered pair (possibly ambiguous)."""
         return self.month is not None and self.day is not None
 
 
@@ -136,20 +148,31 @@ def parse_date(raw: str | None, spec: DateSpec) -> DateValue | Invalid | None:
     """Parse a birth date written in one of ``spec.formats`` (then ISO) and convert its calendar.
 
     Zero days or months (``00.00.1990``, ``00.08.1990``) and ``spec.unknown_day_month``
-    placeholders give a :class:`DateValue` with unknown day and month. Dates that match no
-    format are ``Invalid("unparseable")``, impossible dates ``Invalid("invalid_date")``, years
-    outside 1880..2100 after conversion ``Invalid("out_of_range")``.
+    placeholders give a :class:`DateValue` with unknown day and month. Every format is tried:
+    when two formats read a valid date with day and month swapped (``03/07/1990`` under
+    ``%d/%m/%Y`` and ``%m/%d/%Y``) the result is marked ``ambiguous`` instead of guessed; other
+    disagreements are ``Invalid("ambiguous")``. Dates that match no format are
+    ``Invalid("unparseable")``, impossible dates ``Invalid("invalid_date")``, years outside
+    1880..2100 after conversion ``Invalid("out_of_range")``.
     """
     if raw is None:
         return None
     text = (raw if raw.isascii() else unicodedata.normalize("NFKC", raw)).strip()
     if not text:
         return None
+    first: DateValue | Invalid | None = None
     for pattern in _patterns(spec.formats):
         match = pattern.fullmatch(text)
-        if match is not None:
-            return _date_from_parts(match.groupdict(), spec)
-    return Invalid("unparseable")
+        if match is None:
+            continue
+        result = _date_from_parts(match.groupdict(), spec)
+        if first is None or isinstance(first, Invalid):
+            first = result
+        elif isinstance(result, DateValue) and result != first:
+            swapped = (result.year == first.year and result.month == first.day and result.day == first.month)
+            return (DateValue(first.year, first.month, first.day, ambiguous=True) if swapped
+                    else Invalid("ambiguous"))
+    return Invalid("unparseable") if first is None else first
 
 
 @functools.lru_cache(maxsize=64)

@@ -45,6 +45,11 @@ def _date_tokens(tag: str, fn: Callable[[DateValue], list[str]]) -> Callable[[An
     return make
 
 
+def _year_window(d: DateValue) -> list[str]:
+    """Two overlapping two-year windows: years one apart share exactly one, equal years both."""
+    return [f"a{d.year // 2}", f"b{(d.year + 1) // 2}"]
+
+
 def _ymd(d: DateValue) -> list[str]:
     return [f"{d.year:04d}-{d.month:02d}-{d.day:02d}"] if d.day_month_known else []
 
@@ -54,12 +59,12 @@ def _month_day(d: DateValue) -> list[str]:
 
 
 def _year_month(d: DateValue) -> list[str]:
-    return [f"{d.year:04d}-{d.month:02d}"] if d.month is not None else []
+    return [f"{d.year:04d}-{d.month:02d}"] if d.month is not None and not d.ambiguous else []
 
 
 def _day_month_set(d: DateValue) -> list[str]:
     """Day and month as an unordered pair: a day/month swap keeps this token."""
-    if not d.day_month_known:
+    if not d.day_month_pair_known:
         return []
     low, high = sorted((d.day, d.month))
     return [f"{low:02d}/{high:02d}"]
@@ -75,6 +80,7 @@ TOKENIZERS: dict[tuple[str, str], Callable[[Any], list[str]]] = {
     ("date", "month_day"): _date_tokens("md", _month_day),
     ("date", "year_month"): _date_tokens("ym", _year_month),
     ("date", "day_month_set"): _date_tokens("dms", _day_month_set),
+    ("date", "year_window"): _date_tokens("yw", _year_window),
     ("code", "value"): lambda code: ["v:" + code],
     ("text", "bigram"): lambda text: ["b:" + g for g in qgrams(text, 2)],
     ("text", "whole"): lambda text: ["w:" + text],
@@ -175,8 +181,8 @@ def _decode_grams(codes: np.ndarray, q: int) -> list[str]:
 
 
 def date_array(values: Sequence[DateValue]) -> np.ndarray:
-    """(n, 3) int64 matrix of year, month, day (0 = unknown): the form the fast paths take."""
-    return np.array([(v.year, v.month or 0, v.day or 0) for v in values], np.int64).reshape(-1, 3)
+    """(n, 4) int64 matrix of year, month, day (0 = unknown), ambiguous (0/1): the fast paths' form."""
+    return np.array([(v.year, v.month or 0, v.day or 0, v.ambiguous) for v in values], np.int64).reshape(-1, 4)
 
 
 def _date_codes(values: Sequence[DateValue] | np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray, Callable[[int], str]]:
@@ -186,15 +192,16 @@ def _date_codes(values: Sequence[DateValue] | np.ndarray, kind: str) -> tuple[np
     ``values`` may be DateValues or their :func:`date_array`.
     """
     ymd = values if isinstance(values, np.ndarray) else date_array(values)
-    y, m, d = ymd[:, 0], ymd[:, 1], ymd[:, 2]
-    known = (m > 0) & (d > 0)
+    y, m, d, ambiguous = ymd[:, 0], ymd[:, 1], ymd[:, 2], ymd[:, 3] > 0
+    pair_known = (m > 0) & (d > 0)
+    known = pair_known & ~ambiguous
     low, high = np.minimum(d, m), np.maximum(d, m)
     return {
         "ymd": (y * 10_000 + m * 100 + d, known, lambda c: f"{c // 10000:04d}-{c // 100 % 100:02d}-{c % 100:02d}"),
         "year": (y, np.ones(len(y), bool), lambda c: f"{c:04d}"),
         "month_day": (m * 100 + d, known, lambda c: f"{c // 100:02d}-{c % 100:02d}"),
-        "year_month": (y * 100 + m, m > 0, lambda c: f"{c // 100:04d}-{c % 100:02d}"),
-        "day_month_set": (low * 100 + high, known, lambda c: f"{c // 100:02d}/{c % 100:02d}"),
+        "year_month": (y * 100 + m, (m > 0) & ~ambiguous, lambda c: f"{c // 100:04d}-{c % 100:02d}"),
+        "day_month_set": (low * 100 + high, pair_known, lambda c: f"{c // 100:02d}/{c % 100:02d}"),
     }[kind]
 
 
@@ -203,6 +210,13 @@ _DATE_TAGS = {"ymd": "ymd:", "year": "y:", "month_day": "md:", "year_month": "ym
 
 def _date_incidence(values: Sequence[DateValue], token_kind: str) -> Incidence:
     """Date tokens as integer codes (unknown day/month = 0), strings made once per distinct token."""
+    if token_kind == "year_window":
+        years = (values if isinstance(values, np.ndarray) else date_array(values))[:, 0]
+        owners = np.concatenate([np.arange(len(years)), np.arange(len(years))]).astype(np.int64)
+        code = np.concatenate([years // 2 * 2, (years + 1) // 2 * 2 + 1])
+        uniq, token_ids = np.unique(code, return_inverse=True)
+        return Incidence(owners, token_ids.astype(np.int64).ravel(),
+                         [f"yw:{'ab'[c % 2]}{c // 2}" for c in uniq.tolist()])
     code, valid, render = _date_codes(values, token_kind)
     uniq, token_ids = np.unique(code[valid], return_inverse=True)
     tag = _DATE_TAGS[token_kind]
