@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from .config import ExportConfig, FieldSpec, Role
-from .normalize import Invalid, name_parts, normalize_code, normalize_sex, normalize_text, normalize_texts, parse_date
+from .countries import normalize_nationality
+from .normalize import DateValue, Invalid, name_parts, normalize_code, normalize_sex, normalize_text, normalize_texts, parse_date
 
 __all__ = ["Column", "normalise_field"]
 
@@ -38,11 +39,6 @@ class Column:
     def slice(self, start: int, stop: int) -> "Column":
         lo, hi = np.searchsorted(self.rows, [start, stop])
         return Column(stop - start, self.rows[lo:hi] - start, self.codes[lo:hi], self.values)
-
-    def rows_where(self, predicate: Callable[[Any], bool]) -> np.ndarray:
-        """Rows whose value satisfies ``predicate`` (evaluated once per distinct value)."""
-        flags = np.array([bool(predicate(v)) for v in self.values] + [False], bool)
-        return np.unique(self.rows[flags[self.codes]]) if len(self.codes) else np.zeros(0, np.int64)
 
     def rows_present(self) -> int:
         return int(np.count_nonzero(np.diff(self.rows))) + 1 if len(self.rows) else 0
@@ -88,34 +84,50 @@ def _normaliser(role: str, kind: str, config: ExportConfig) -> Callable[[str | N
         return lambda raw: parse_date(raw, spec)
     if role == Role.SEX:
         return normalize_sex
+    if role == Role.NATIONALITY:
+        return normalize_nationality
     return normalize_text if kind == "text" else normalize_code
 
 
-def normalise_field(records: pd.DataFrame, config: ExportConfig,
-                    spec: FieldSpec) -> tuple[Column, np.ndarray, list[str]]:
-    """The field's :class:`Column` plus the rows that must be quarantined and why."""
+class FieldResult(NamedTuple):
+    """A normalised field: its column, rows to quarantine and rows to warn about, with reasons."""
+
+    column: Column
+    bad_rows: np.ndarray
+    bad_reasons: list[str]
+    warn_rows: np.ndarray
+    warn_reasons: list[str]
+
+
+#: Roles whose unusable values make the field missing (with a warning) instead of quarantining
+#: the row: weak evidence that is often written freely (a nationality nobody can map).
+_SOFT_ROLES = frozenset({Role.NATIONALITY})
+
+
+def normalise_field(records: pd.DataFrame, config: ExportConfig, spec: FieldSpec) -> FieldResult:
+    """The field's :class:`Column`, the rows that must be quarantined and the rows to warn about."""
     sources = [(role, col) for role in spec.sources for col in config.columns_for(role)]
     if spec.kind == "name":
-        column = _name_column(records, sources, spec.max_parts)
-        bad = np.zeros(0, np.int64)
-        reasons: list[str] = []
+        empty = np.zeros(0, np.int64)
+        result = FieldResult(_name_column(records, sources, spec.max_parts), empty, [], empty, [])
     else:
-        column, bad, reasons = _scalar_column(records, sources, config, spec.kind)
-    if spec.required:
-        present = np.zeros(len(records), bool)
-        present[column.rows] = True
-        present[bad] = True  # already quarantined for a better reason
-        missing = np.flatnonzero(~present)
-        bad = np.concatenate([bad, missing])
-        reasons = reasons + ["missing"] * len(missing)
-    return column, bad, reasons
+        result = _scalar_column(records, sources, config, spec.kind)
+    if not spec.required:
+        return result
+    present = np.zeros(len(records), bool)
+    present[result.column.rows] = True
+    present[result.bad_rows] = True  # already quarantined for a better reason
+    missing = np.flatnonzero(~present)
+    return result._replace(bad_rows=np.concatenate([result.bad_rows, missing]),
+                           bad_reasons=result.bad_reasons + ["missing"] * len(missing))
 
 
 def _scalar_column(records: pd.DataFrame, sources: list[tuple[str, str]], config: ExportConfig,
-                   kind: str) -> tuple[Column, np.ndarray, list[str]]:
+                   kind: str) -> FieldResult:
     n = len(records)
     row_value = np.full(n, -1, np.int64)
     row_reason = np.full(n, -1, np.int64)
+    row_warning = np.full(n, -1, np.int64)
     values: dict[Hashable, int] = {}
     reasons: dict[str, int] = {}
     for role, col in sources:
@@ -126,21 +138,26 @@ def _scalar_column(records: pd.DataFrame, sources: list[tuple[str, str]], config
             normalise = _normaliser(role, kind, config)
             results = [normalise(raw) if raw is not None else None for raw in uniques]
         # per distinct raw value: value id (>= 0), -1 missing, or -2 - reason id
-        if kind == "text" or role not in (Role.BIRTH_DATE, Role.SEX):  # no Invalid possible
+        if kind == "text" or role not in (Role.BIRTH_DATE, Role.SEX, Role.NATIONALITY):  # no Invalid possible
             ids = [-1 if r is None else values.setdefault(r, len(values)) for r in results]
         else:
             ids = [-1 if r is None else (-2 - reasons.setdefault(r.reason, len(reasons))) if isinstance(r, Invalid)
                    else values.setdefault(r, len(values)) for r in results]
         per_unique = np.array(ids, np.int64)
-        open_rows = (row_value < 0) & (row_reason < 0)
+        open_rows = np.flatnonzero((row_value < 0) & (row_reason < 0))
         chosen = per_unique[codes[open_rows]]
         row_value[open_rows] = np.where(chosen >= 0, chosen, -1)
-        row_reason[open_rows] = np.where(chosen <= -2, -2 - chosen, -1)
+        invalid = chosen <= -2
+        (row_warning if role in _SOFT_ROLES else row_reason)[open_rows[invalid]] = -2 - chosen[invalid]
+    value_list = list(values)
+    ambiguous = np.array([isinstance(v, DateValue) and v.ambiguous for v in value_list] + [False], bool)
+    row_warning[(row_warning < 0) & ambiguous[row_value]] = reasons.setdefault("ambiguous_day_month", len(reasons))
     rows = np.flatnonzero(row_value >= 0)
     bad = np.flatnonzero(row_reason >= 0)
-    reason_names = list(reasons)
-    return (Column(n, rows, row_value[rows], list(values)), bad,
-            [reason_names[r] for r in row_reason[bad].tolist()])
+    warned = np.flatnonzero((row_warning >= 0) & (row_reason < 0))
+    names = list(reasons)
+    return FieldResult(Column(n, rows, row_value[rows], value_list), bad, [names[r] for r in row_reason[bad].tolist()],
+                       warned, [names[r] for r in row_warning[warned].tolist()])
 
 
 def _name_column(records: pd.DataFrame, sources: list[tuple[str, str]], max_parts: int) -> Column:

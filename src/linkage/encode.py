@@ -150,23 +150,16 @@ def _encode_part_job(job: tuple[Any, ...]) -> _Part:
 def _encode_part(records: pd.DataFrame, local_ids: pd.Series, row_numbers: np.ndarray, id_bad: np.ndarray,
                  config: ExportConfig, secret: ProjectSecret) -> _Part:
     """Normalise, quarantine and encode a contiguous part of the input (all of it row-local)."""
-    bad_numbers: list[np.ndarray] = []
-    bad_fields: list[str] = []
-    bad_reasons: list[str] = []
     columns: dict[str, Column] = {}
+    results = {}
     for spec in config.schema.fields:
-        columns[spec.name], bad_rows, reasons = normalise_field(records, config, spec)
-        bad_numbers.append(row_numbers[bad_rows])
-        bad_fields += [spec.name] * len(bad_rows)
-        bad_reasons += reasons
-    quarantine = _issues(np.concatenate(bad_numbers), bad_fields, bad_reasons)
+        results[spec.name] = normalise_field(records, config, spec)
+        columns[spec.name] = results[spec.name].column
+    quarantine = _issues(row_numbers, {name: (r.bad_rows, r.bad_reasons) for name, r in results.items()})
     keep = ~id_bad & ~np.isin(row_numbers, quarantine["row_number"].to_numpy())
-    warned = {spec.name: columns[spec.name].rows_where(_is_ambiguous) for spec in config.schema.fields
-              if spec.kind == "date"}
-    warned = {name: rows[keep[rows]] for name, rows in warned.items()}
-    warnings = _issues(np.concatenate([row_numbers[r] for r in warned.values()] + [np.zeros(0, np.int64)]),
-                       [name for name, rows in warned.items() for _ in rows],
-                       ["ambiguous_day_month"] * sum(len(r) for r in warned.values()))
+    warnings = _issues(row_numbers, {name: (r.warn_rows[keep[r.warn_rows]],
+                                            [w for w, k in zip(r.warn_reasons, keep[r.warn_rows]) if k])
+                                     for name, r in results.items()})
     kept_ids = local_ids[keep].tolist()
     refs = _record_refs(kept_ids, config, secret)
     columns = {name: col.take(keep) for name, col in columns.items()}
@@ -191,14 +184,14 @@ def _check_columns(records: pd.DataFrame, config: ExportConfig) -> None:
         )
 
 
-def _is_ambiguous(value: Any) -> bool:
-    return isinstance(value, DateValue) and value.ambiguous
-
-
-def _issues(row_numbers: np.ndarray, fields: list[str], reasons: list[str]) -> pd.DataFrame:
-    """A quarantine or warnings table: row number, field, reason code (never a value)."""
-    return pd.DataFrame({"row_number": np.asarray(row_numbers, np.int64),
-                         "field": pd.Series(fields, dtype=object), "reason": pd.Series(reasons, dtype=object)})
+def _issues(row_numbers: np.ndarray, per_field: dict[str, tuple[np.ndarray, list[str]]]) -> pd.DataFrame:
+    """A quarantine or warnings table (row number, field, reason code; never a value)."""
+    rows = [row_numbers[r] for r, _ in per_field.values()]
+    return pd.DataFrame({
+        "row_number": np.concatenate(rows + [np.zeros(0, np.int64)]).astype(np.int64),
+        "field": pd.Series([name for name, (r, _) in per_field.items() for _ in range(len(r))], dtype=object),
+        "reason": pd.Series([reason for _, reasons in per_field.values() for reason in reasons], dtype=object),
+    })
 
 
 def _id_problems(local_ids: pd.Series, row_numbers: np.ndarray) -> pd.DataFrame:
