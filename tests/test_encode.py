@@ -108,12 +108,12 @@ def test_golden_schema_is_a_frozen_copy_of_the_example(golden_committed):
     from linkage import io
 
     assert golden_committed["format_version"] == 1
-    assert set(golden_committed["cases"]) == {"plain", "hardened"}
+    assert set(golden_committed["cases"]) == {"plain", "hardened", "names"}
     plain = golden_committed["cases"]["plain"]
     assert plain["schema_fingerprint"] == io.load_schema(GOLDEN / "schema.toml").fingerprint()
 
 
-@pytest.mark.parametrize("case", ["plain", "hardened"])
+@pytest.mark.parametrize("case", ["plain", "hardened", "names"])
 def test_golden_vectors(golden_now, golden_committed, case):
     """Fixed input + secret + schema give byte-identical exports on any machine and version."""
     now, committed = golden_now["cases"][case], golden_committed["cases"][case]
@@ -124,6 +124,24 @@ def test_golden_vectors(golden_now, golden_committed, case):
     for column, values in committed["columns"].items():
         assert now["columns"][column] == values, f"{case}: column {column} changed"
     assert now["content_digest"] == committed["content_digest"]
+
+
+def test_golden_names_case_covers_every_name_and_date_token_kind(golden_committed):
+    from linkage import io
+    from linkage.config import TOKEN_KINDS
+
+    schema = io.load_schema(GOLDEN / "schema_names.toml")
+    fields = {f.name: f for f in schema.fields}
+    assert {kind for kind, _ in fields["name"].tokens} == set(TOKEN_KINDS["name"])
+    assert {kind for kind, _ in fields["birth_date"].tokens} == set(TOKEN_KINDS["date"])
+    derivations = {c.split(".")[1] for key in schema.blocking for c in key.components if c.split(".")[0] == "name"}
+    assert derivations | {"part", "prefix3"} >= {"skeleton", "phonetic"}
+    columns = golden_committed["cases"]["names"]["columns"]
+    names = columns["f_name"]
+    # Mohammed Alhasan / محمد الحسن and Muhamad Hasan share the canonical part "hasan"
+    assert set(names[0]) & set(names[1])
+    # Олександр Шевченко transliterates to the Latin parts: two parts, not four
+    assert len(names[4]) == 2
 
 
 def test_golden_vectors_cover_what_they_claim(golden_committed):

@@ -26,19 +26,19 @@ DATE_REASONS = {"unparseable", "out_of_range", "invalid_date", "invalid_calendar
 @pytest.mark.parametrize(
     ("values", "expected"),
     [
-        (("Mohammad AL-HASSAN",), ("mohammad", "al", "hassan")),
+        (("Mohammad AL-HASSAN",), ("mohammad", "hassan")),
         (("ANNA", "anna"), ("anna",)),
         (("Anna-Lena",), ("anna", "lena")),
         (("O'Brien",), ("obrien",)),
         (("O’Brien", "D`Souza"), ("obrien", "dsouza")),
-        (("Abd al-Rahman", "ʿAbd ar-Raḥmān"), ("abd", "al", "rahman", "ar")),
+        (("Abd al-Rahman", "ʿAbd ar-Raḥmān"), ("abdulrahman",)),
         (("Jürgen Müller", "Größe", "Ärger Öz"), ("juergen", "mueller", "groesse", "aerger", "oez")),
         (("Ju\u0308rgen",), ("juergen",)),  # decomposed umlaut is folded like the composed one
         (("José Ñúñez Ševčík",), ("jose", "nunez", "sevcik")),
         (("Zoë",), ("zoe",)),
-        (("محمد الحسن",), ("محمد", "الحسن")),
-        (("أحمد",), ("احمد",)),  # hamza on alef dropped
-        (("ፀጋይ ተስፋይ",), ("ፀጋይ", "ተስፋይ")),
+        (("محمد الحسن",), ("mohammad", "hassan")),
+        (("أحمد",), ("ahmad",)),
+        (("ፀጋይ ተስፋይ",), ("tsegay", "tesfay")),
         (("Anna2", "ab1cd", "٣٤"), ("anna", "ab", "cd")),  # digits, also Arabic-Indic ones, are dropped
         (("  ", "", None, "---", "12"), ()),
         (("Ｍｏｈａｍｍａｄ",), ("mohammad",)),  # full-width letters (NFKC)

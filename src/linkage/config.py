@@ -81,7 +81,7 @@ ROLE_KINDS: Mapping[str, str] = {
 
 #: Token kinds per field kind (implemented in :mod:`linkage.tokens`).
 TOKEN_KINDS: Mapping[str, tuple[str, ...]] = {
-    "name": ("bigram", "trigram", "whole"),
+    "name": ("bigram", "trigram", "whole", "folded_bigram", "folded_trigram", "skeleton_bigram", "skeleton", "koelner", "metaphone"),
     "date": ("ymd", "year", "month_day", "year_month", "day_month_set", "year_window"),
     "code": ("value",),
     "text": ("bigram", "whole"),
@@ -89,7 +89,7 @@ TOKEN_KINDS: Mapping[str, tuple[str, ...]] = {
 
 #: Blocking-key derivations per field kind (implemented in :mod:`linkage.tokens`).
 BLOCKING_DERIVATIONS: Mapping[str, tuple[str, ...]] = {
-    "name": ("part", "prefix3"),
+    "name": ("part", "prefix3", "skeleton", "phonetic"),
     "date": ("ymd", "year", "month_day"),
     "code": ("value",),
     "text": ("value",),

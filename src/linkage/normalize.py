@@ -8,9 +8,9 @@ them raises on any input and none of them puts the input into a reason. Empty in
 stripping) is ``None``: missing, not invalid. All of them are pure and idempotent on their own
 output, so encoding the same export twice gives the same bytes.
 
-Names are a *set of parts*: ``name_parts("Mohammad AL-HASSAN")`` gives ``("mohammad", "al", "hassan")``
-regardless of which column held which part. Issue #3 refines the rules (particles,
-transliteration, skeletons); the shape of the output stays the same.
+Names are a *set of parts*: ``name_parts("Mohammad AL-HASSAN")`` gives ``("mohammad", "hassan")``
+regardless of which column held which part; the rules (titles, particles, compounds,
+transliteration of Arabic, Ethiopic and Cyrillic script) live in :mod:`linkage.names`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .config import DateSpec
+from .names import name_parts  # re-exported: the name rules live in linkage.names
 
 __all__ = [
     "Invalid",
@@ -67,7 +68,7 @@ class DateValue:
         return self.month is not None and self.day is not None
 
 
-# ------------------------------------------------------------------------------------------ names
+# -------------------------------------------------------------------------------- text folding
 
 _GERMAN_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _APOSTROPHES = re.compile(r"['’‘`´ʿʾʼʻ\u0654\u0655]")
@@ -87,32 +88,6 @@ def _fold(value: str) -> str:
         return _APOSTROPHES.sub("", value.lower())
     text = unicodedata.normalize("NFKC", value).casefold().translate(_GERMAN_FOLD)
     return _APOSTROPHES.sub("", _strip_marks(text))
-
-
-_ASCII_NAME = str.maketrans(
-    {**{chr(c): " " for c in range(128) if not chr(c).isalpha()},
-     **{c: None for c in "'`"}, **{chr(c): chr(c).lower() for c in range(65, 91)}}
-)
-
-
-def name_parts(*values: str | None) -> tuple[str, ...]:
-    """Split and normalise name values into distinct parts, in order of first appearance.
-
-    Rules: NFKC and case folding; German umlauts folded (ä -> ae); combining marks removed;
-    apostrophes and ayn/hamza signs dropped; every other non-letter separates parts.
-    """
-    parts: list[str] = []
-    for value in values:
-        if not value:
-            continue
-        if value.isascii():  # fast path, same result as the general one
-            pieces = value.translate(_ASCII_NAME).split()
-        else:
-            pieces = "".join(ch if ch.isalpha() else " " for ch in _fold(value)).split()
-        for part in pieces:
-            if part not in parts:
-                parts.append(part)
-    return tuple(parts)
 
 
 # ------------------------------------------------------------------------------------------ dates

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .names import folded, koelner, metaphone, skeleton
 from .normalize import DateValue
 
 __all__ = ["value_tokens", "blocking_values", "component_ids", "date_array", "qgrams", "TOKENIZERS", "DERIVATIONS",
@@ -75,6 +76,12 @@ TOKENIZERS: dict[tuple[str, str], Callable[[Any], list[str]]] = {
     ("name", "bigram"): lambda part: ["b:" + g for g in qgrams(part, 2)],
     ("name", "trigram"): lambda part: ["t:" + g for g in qgrams(part, 3)],
     ("name", "whole"): lambda part: ["w:" + part],
+    ("name", "folded_bigram"): lambda part: ["fb:" + g for g in qgrams(folded(part), 2)],
+    ("name", "folded_trigram"): lambda part: ["ft:" + g for g in qgrams(folded(part), 3)],
+    ("name", "skeleton_bigram"): lambda part: ["sb:" + g for g in qgrams(skeleton(part), 2)],
+    ("name", "skeleton"): lambda part: ["s:" + key for key in [skeleton(part)] if key],
+    ("name", "koelner"): lambda part: ["k:" + code for code in [koelner(part)] if code],
+    ("name", "metaphone"): lambda part: ["m:" + code for code in [metaphone(part)] if code],
     ("date", "ymd"): _date_tokens("ymd", _ymd),
     ("date", "year"): _date_tokens("y", lambda d: [f"{d.year:04d}"]),
     ("date", "month_day"): _date_tokens("md", _month_day),
@@ -90,6 +97,8 @@ TOKENIZERS: dict[tuple[str, str], Callable[[Any], list[str]]] = {
 DERIVATIONS: dict[tuple[str, str], Callable[[Any], list[str]]] = {
     ("name", "part"): lambda part: [part],
     ("name", "prefix3"): lambda part: [part[:3]],
+    ("name", "skeleton"): lambda part: [skeleton(part)],
+    ("name", "phonetic"): lambda part: [koelner(part)],
     ("date", "ymd"): _ymd,
     ("date", "year"): lambda d: [f"{d.year:04d}"],
     ("date", "month_day"): _month_day,
@@ -124,6 +133,11 @@ class Incidence:
 
 
 _QGRAM_TAGS = {"bigram": ("b:", 2), "trigram": ("t:", 3)}
+#: Name token kinds made from a key of the part: (tag, key function, q; 0 = the whole key).
+_NAME_KEYS: dict[str, tuple[str, Callable[[str], str], int]] = {
+    "folded_bigram": ("fb:", folded, 2), "folded_trigram": ("ft:", folded, 3), "skeleton_bigram": ("sb:", skeleton, 2), "skeleton": ("s:", skeleton, 0),
+    "koelner": ("k:", koelner, 0), "metaphone": ("m:", metaphone, 0),
+}
 _CHAR_BITS = 21  # every code point fits in 21 bits
 
 
@@ -137,6 +151,10 @@ def incidence(kind: str, token_kind: str, values: Sequence[Any]) -> Incidence:
     if token_kind in _QGRAM_TAGS and kind in ("name", "text"):
         tag, q = _QGRAM_TAGS[token_kind]
         return _qgram_incidence(values, q, tag)
+    if kind == "name" and token_kind in _NAME_KEYS:  # a key per value, then q-grams or the whole key
+        tag, key, q = _NAME_KEYS[token_kind]
+        keyed = [key(v) for v in values]
+        return _qgram_incidence(keyed, q, tag) if q else _whole_incidence(keyed, tag)
     if kind == "date":
         return _date_incidence(values, token_kind)  # type: ignore[arg-type]
     owners: list[int] = []
@@ -171,6 +189,13 @@ def _qgram_incidence(values: Sequence[str], q: int, tag: str) -> Incidence:
     owners = np.nonzero(valid)[0].astype(np.int64)
     token_ids, uniq = pd.factorize(code[valid], sort=False)  # hashing beats sorting here
     return Incidence(owners, token_ids.astype(np.int64), [tag + g for g in _decode_grams(np.asarray(uniq), q)])
+
+
+def _whole_incidence(keys: Sequence[str], tag: str) -> Incidence:
+    """One token per non-empty key (``tag + key``), ids by first appearance."""
+    owners = np.array([i for i, k in enumerate(keys) if k], np.int64)
+    token_ids, uniq = pd.factorize(pd.Series([keys[i] for i in owners.tolist()], dtype=object), sort=False)
+    return Incidence(owners, np.asarray(token_ids, np.int64), [tag + k for k in uniq.tolist()])
 
 
 def _decode_grams(codes: np.ndarray, q: int) -> list[str]:
@@ -224,6 +249,10 @@ def _date_incidence(values: Sequence[DateValue], token_kind: str) -> Incidence:
                      [tag + render(c) for c in uniq.tolist()])
 
 
+_NAME_DERIVED: dict[str, Callable[[str], str]] = {"prefix3": lambda v: v[:3], "skeleton": skeleton,
+                                                  "phonetic": koelner}
+
+
 def component_ids(kind: str, derivation: str, values: Sequence[Any]) -> tuple[np.ndarray, list[str]]:
     """Blocking-key component of each value as an id into a vocabulary (-1: the value has none).
 
@@ -236,7 +265,10 @@ def component_ids(kind: str, derivation: str, values: Sequence[Any]) -> tuple[np
         ids = np.full(len(values), -1, np.int64)
         ids[valid] = inverse.ravel()
         return ids, [render(c) for c in uniq.tolist()]
-    derived = [v[:3] for v in values] if (kind, derivation) == ("name", "prefix3") else list(values)
+    if kind == "name" and derivation in _NAME_DERIVED:
+        derived = [_NAME_DERIVED[derivation](v) for v in values]
+    else:
+        derived = list(values)
     vocabulary: dict[str, int] = {}
     ids_list = [vocabulary.setdefault(v, len(vocabulary)) if v else -1 for v in derived]
     return np.array(ids_list, np.int64), list(vocabulary)

@@ -10,7 +10,14 @@ code, or bump ``FORMAT_VERSION`` and write ``encode_v2.json`` with this script (
 
 Inputs (all in this folder, never edited): ``input.csv``, ``export.toml`` with ``schema.toml``
 (a frozen copy of the example schema) and ``export_hardened.toml`` with ``schema_hardened.toml``
-(every hardening option on), the project secret ``bytes(range(32))`` and a fixed creation time.
+(every hardening option on), ``input_names.csv`` with ``export_names.toml`` and
+``schema_names.toml`` (cross-script names, particles, compounds and titles through every name
+and date token kind and name blocking derivation), the project secret ``bytes(range(32))`` and
+a fixed creation time.
+
+History: the v1 vectors were re-pinned once, before any release, when issue #3 settled the
+name, date and nationality rules (they are part of the format: the same input must give the
+same bytes). From now on a failing golden test means a format change.
 
 Usage::
 
@@ -34,7 +41,8 @@ HERE = Path(__file__).resolve().parent
 GOLDEN_FILE = HERE / "encode_v1.json"
 SECRET = ProjectSecret(bytes(range(32)))
 CREATED = datetime(2024, 1, 1, tzinfo=timezone.utc)
-CASES = {"plain": "export.toml", "hardened": "export_hardened.toml"}
+CASES = {"plain": ("export.toml", "input.csv"), "hardened": ("export_hardened.toml", "input.csv"),
+         "names": ("export_names.toml", "input_names.csv")}
 
 
 def _hex(value: Any) -> Any:
@@ -48,10 +56,10 @@ def _hex(value: Any) -> Any:
     return value
 
 
-def golden_case(config_name: str) -> dict[str, Any]:
-    """Encode ``input.csv`` with one export config and return everything that must never change."""
+def golden_case(config_name: str, input_name: str) -> dict[str, Any]:
+    """Encode one input with one export config and return everything that must never change."""
     config = io.load_export_config(HERE / config_name)
-    table = io.read_table(HERE / "input.csv", config.input)
+    table = io.read_table(HERE / input_name, config.input)
     result = encode(table.frame, config, secret=SECRET, row_numbers=table.row_numbers, created=CREATED)
     export = result.export
     meta = export.metadata
@@ -73,7 +81,7 @@ def golden_vectors() -> dict[str, Any]:
     return {
         "format_version": 1,
         "about": "Golden vectors of encoded export format v1; see make_golden.py. Never edit by hand.",
-        "cases": {name: golden_case(config) for name, config in CASES.items()},
+        "cases": {name: golden_case(*case) for name, case in CASES.items()},
     }
 
 

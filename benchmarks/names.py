@@ -1,0 +1,419 @@
+"""Name encodings: how well Dice of encodings separates spelling variants of a name from other names.
+
+Usage: python benchmarks/names.py [--json] [--search] [--negatives N] [--schema configs/schema.toml]
+
+Data (license-clean, hand-curated for this project): the variant groups of ``linkage.synth``
+(given and family names with their Arabic or Cyrillic script, article forms of family names) and
+``benchmarks/name_variants.py`` (Arabic-script names *outside* the vocalisation table, Ethiopic
+and Russian script, particle and compound spellings, Somali and Turkish orthography). Groups that
+share a spelling are merged. Positive pairs: every two spellings of one group, Latin-Latin and
+original script-Latin; negative pairs: random pairs of names from different groups plus the hard
+negatives of ``name_variants.HARD_NEGATIVES`` (Mohammed/Mahmoud, Hassan/Hussein, Ali/Alia, ...).
+
+Encodings, all keyed with one fixed key:
+
+* ``ours``: the library pipeline: ``name_parts`` then the schema's name-field token kinds and
+  bits per token into one filter per part; two names score the mean of the best part-to-part
+  Dice in each direction (one part each: plain Dice).
+* ``baseline``: clkhash style: padded bigrams of the raw lower-cased string, one filter, same
+  length, bits per token for a half-full filter.
+* ``v1``: the library before issue #3: the old part splitting (fold, split on non-letters) and
+  bigram 45 + whole 45 per part.
+
+Printed: ROC AUC and recall at 1 % false-positive rate (threshold: the 99th percentile of all
+negative scores) overall and per kind of positive pair, hard-negative scores, and named pairs.
+``--search`` also ranks combinations of candidate token kinds and weights (including rigour name
+symbols when ``rigour`` is installed) scaled to the same total number of bits; it is how the
+schema's name tokens were chosen: the best recall among combinations that keep every
+Mohammed/Mahmoud and Hassan/Hussein pair below the 1 % FPR threshold with a margin (checked
+under three keys), preferring fewer token kinds at equal recall. The last stdout line with ``--json`` is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import re
+import sys
+import time
+import tomllib
+import unicodedata
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import jellyfish
+import numpy as np
+import pandas as pd
+
+from linkage import bloom, names, tokens
+from linkage._transliterate import script_of
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import name_variants  # noqa: E402
+
+KEY = bytes(range(32))
+#: The hard negatives the issue names: Mohammed vs Mahmoud and Hassan vs Hussein, in any script.
+KEY_HARD = {"Mohammed", "Muhammad", "Mohamed", "Mahmoud", "Mahmud", "محمد", "محمود", "Hassan", "Hasan", "Hussein",
+            "Husein", "Hossein", "حسن", "حسين"}
+BASELINE_BITS_PER_TOKEN = 30
+NAMED_PAIRS = [
+    ("Mohammed", "Muhammad"), ("محمد", "Mohammed"), ("Mohammed", "Mahmoud"), ("محمد", "Mahmoud"),
+    ("Hassan", "Hasan"), ("Hassan", "Hussein"), ("حسين", "Hussein"), ("حسين", "Hassan"), ("حسن", "Hassan"),
+    ("Ali", "Alia"), ("Abd al-Rahman", "Abdurrahman"), ("عبد الرحمن", "Abdel Rahman"), ("Al-Hassan", "Hassan"),
+    ("Qaddafi", "Gaddafi"), ("Xasan", "Hassan"), ("Maxamed", "Mohamed"), ("ተስፋይ", "Tesfay"),
+    ("Олександр", "Oleksandr"), ("تامر", "Tamer"), ("Khadija", "Chadidscha"), ("Zeinab", "Sainab"),
+]
+
+
+# ----------------------------------------------------------------------------------- data
+
+def load_groups() -> tuple[list[list[str]], list[list[str]]]:
+    """Latin spellings and original-script spellings per (merged) group."""
+    from linkage.synth._tables import tables
+
+    raw: list[tuple[list[str], list[str]]] = []
+    t = tables()
+    for table in (t.given, t.family):
+        for g in range(table.num_groups):
+            members = table.strings[table.group == g].tolist()
+            raw.append((members, [table.script[g]] if table.script[g] else []))
+    for line in name_variants.GROUPS.strip().splitlines():
+        latin, _, script = line.partition("|")
+        raw.append(([v.strip() for v in latin.split("/") if v.strip()],
+                    [v.strip() for v in script.split("/") if v.strip()]))
+    parent = list(range(len(raw)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    seen: dict[str, int] = {}
+    for i, (latin, script) in enumerate(raw):
+        for v in latin + script:
+            key = _plain(v)
+            if key in seen:
+                parent[find(i)] = find(seen[key])
+            else:
+                seen[key] = i
+    merged: dict[int, tuple[dict[str, None], dict[str, None]]] = {}
+    for i, (latin, script) in enumerate(raw):
+        lat, scr = merged.setdefault(find(i), ({}, {}))
+        lat.update(dict.fromkeys(latin))
+        scr.update(dict.fromkeys(script))
+    return [list(l) for l, _ in merged.values()], [list(s) for _, s in merged.values()]
+
+
+def _plain(value: str) -> str:
+    return " ".join(re.sub(r"[\W\d_]+", " ", unicodedata.normalize("NFKC", value).casefold()).split())
+
+
+def _script_kind(value: str) -> str:
+    kinds = {script_of(ch) for ch in value if ch.isalpha()} - {"other"}
+    return next(iter(kinds)) if kinds else "latin"
+
+
+def make_pairs(latin: list[list[str]], script: list[list[str]], negatives: int, seed: int) -> pd.DataFrame:
+    rows = []
+    for lat, scr in zip(latin, script):
+        for a, b in itertools.combinations(lat, 2):
+            if _plain(a) != _plain(b):
+                rows.append((a, b, 1, "latin"))
+        for s in scr:
+            for a in lat:
+                rows.append((s, a, 1, f"{_script_kind(s)}-latin"))
+    everyone = [(g, v) for g, (lat, scr) in enumerate(zip(latin, script)) for v in lat + scr]
+    rng = np.random.default_rng(seed)
+    i, j = rng.integers(0, len(everyone), (2, negatives * 2))
+    taken = 0
+    for a, b in zip(i.tolist(), j.tolist()):
+        (ga, va), (gb, vb) = everyone[a], everyone[b]
+        if ga != gb and _plain(va) != _plain(vb):
+            rows.append((va, vb, 0, "random"))
+            taken += 1
+            if taken == negatives:
+                break
+    for line in name_variants.HARD_NEGATIVES.strip().splitlines():
+        a, b = line.split("/")
+        rows.append((a, b, 0, "hard"))
+    return pd.DataFrame(rows, columns=["a", "b", "match", "kind"])
+
+
+# ------------------------------------------------------------------------------- encoding
+
+Tokenizer = Callable[[str, str], list[str]]  # (raw name, part) -> tokens
+
+
+def _library_tokenizer(token_kind: str) -> Tokenizer:
+    return lambda raw, part: tokens.value_tokens("name", token_kind, part)
+
+
+def _extra_tokenizers() -> dict[str, Tokenizer]:
+    out: dict[str, Tokenizer] = {
+        "nysiis": lambda raw, part: ["ny:" + jellyfish.nysiis(part)] if part.isascii() and part else [],
+        "soundex": lambda raw, part: ["sx:" + jellyfish.soundex(part)] if part.isascii() and part else [],
+        "skeleton_trigram": lambda raw, part: ["st:" + g for g in tokens.qgrams(names.skeleton(part), 3)],
+        "folded_whole": lambda raw, part: ["fw:" + names.folded(part)],
+    }
+    symbols = _rigour_symbols()
+    if symbols is not None:
+        out["symbol"] = lambda raw, part: ["sym:" + s for s in symbols(raw)]
+    return out
+
+
+def _rigour_symbols() -> Callable[[str], list[str]] | None:
+    try:
+        from rigour.names import NameTypeTag, SymbolCategory, analyze_names
+    except ImportError:
+        return None
+    cache: dict[str, list[str]] = {}
+
+    def symbols(raw: str) -> list[str]:
+        if raw not in cache:
+            found = analyze_names(NameTypeTag.PER, [raw], consolidate=False, phonetics=False)
+            cache[raw] = sorted({s.id for n in found for s in n.symbols if s.category == SymbolCategory.NAME})
+        return cache[raw]
+
+    return symbols
+
+
+class Encoded:
+    """Per-part token positions of a list of names, for any weights of the token kinds."""
+
+    def __init__(self, values: Sequence[str], split: Callable[[str], Sequence[str]],
+                 tokenizers: dict[str, Tokenizer], num_bits: int, max_k: int = 64) -> None:
+        self.num_bits = num_bits
+        part_lists = [list(split(v)) for v in values]
+        self.first = np.concatenate([[0], np.cumsum([len(p) for p in part_lists])]).astype(np.int64)
+        flat = [(v, p) for v, parts in zip(values, part_lists) for p in parts]
+        self.n_parts = len(flat)
+        hasher = bloom.PositionHasher(KEY, num_bits)
+        self.positions: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.counts: dict[str, float] = {}
+        for kind, tokenize in tokenizers.items():
+            owners, strings = [], []
+            for i, (raw, part) in enumerate(flat):
+                toks = list(dict.fromkeys(tokenize(raw, part)))
+                owners += [i] * len(toks)
+                strings += toks
+            matrix = hasher.positions_matrix(strings, max_k) if strings else np.zeros((0, max_k), np.int64)
+            self.positions[kind] = (np.asarray(owners, np.int64), matrix)
+            self.counts[kind] = len(strings) / max(self.n_parts, 1)
+
+    def filters(self, weights: dict[str, int]) -> np.ndarray:
+        """(parts, num_bits) bool matrix; ``positions(t, k)`` is the first k of ``positions(t, 64)``."""
+        out = np.zeros((self.n_parts, self.num_bits), bool)
+        for kind, k in weights.items():
+            if k:
+                owners, matrix = self.positions[kind]
+                out[np.repeat(owners, k), matrix[:, :k].ravel()] = True
+        return out
+
+
+class PairParts:
+    """The part-to-part comparisons of name pairs: pair row, part of a, part of b."""
+
+    def __init__(self, enc: Encoded, index: dict[str, int], pairs: pd.DataFrame) -> None:
+        rows, ia, ib = [], [], []
+        for r, (a, b) in enumerate(zip(pairs["a"], pairs["b"])):
+            x, y = index[a], index[b]
+            for i in range(enc.first[x], enc.first[x + 1]):
+                for j in range(enc.first[y], enc.first[y + 1]):
+                    rows.append(r)
+                    ia.append(i)
+                    ib.append(j)
+        self.n = len(pairs)
+        self.rows, self.ia, self.ib = (np.asarray(v, np.int64) for v in (rows, ia, ib))
+
+
+def name_scores(enc: Encoded, pp: PairParts, weights: dict[str, int]) -> np.ndarray:
+    """Best-match mean part Dice per pair (0 where a name has no parts)."""
+    filters = np.packbits(enc.filters(weights), axis=1)
+    counts = bloom.popcount(filters)
+    inter = np.zeros(len(pp.ia), np.int64)
+    for start in range(0, len(pp.ia), 50_000):
+        sl = slice(start, start + 50_000)
+        inter[sl] = bloom.popcount(filters[pp.ia[sl]] & filters[pp.ib[sl]])
+    total = counts[pp.ia] + counts[pp.ib]
+    dice = np.divide(2.0 * inter, total, out=np.zeros(len(pp.ia)), where=total > 0)
+    frame = pd.DataFrame({"row": pp.rows, "a": pp.ia, "b": pp.ib, "d": dice})
+    best_a = frame.groupby(["row", "a"])["d"].max().groupby("row").mean()
+    best_b = frame.groupby(["row", "b"])["d"].max().groupby("row").mean()
+    out = np.zeros(pp.n)
+    out[best_a.index.to_numpy()] = (best_a.to_numpy() + best_b.to_numpy()) / 2
+    return out
+
+
+# -------------------------------------------------------------------------------- metrics
+
+def auc(pos: np.ndarray, neg: np.ndarray) -> float:
+    """ROC AUC (Mann-Whitney; ties count one half)."""
+    both = np.concatenate([pos, neg])
+    _, inverse, counts = np.unique(both, return_inverse=True, return_counts=True)
+    ranks = (np.cumsum(counts) - (counts - 1) / 2.0)[inverse]
+    return float((ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
+
+
+def threshold_at_fpr(neg: np.ndarray, fpr: float = 0.01) -> float:
+    """Lowest score t with at most ``fpr`` of negatives scoring above t."""
+    ordered = np.sort(neg)[::-1]
+    return float(ordered[int(np.floor(fpr * len(neg)))])
+
+
+def summary(scores: np.ndarray, pairs: pd.DataFrame) -> dict[str, object]:
+    pos_mask = pairs["match"].to_numpy() == 1
+    neg = scores[~pos_mask]
+    t = threshold_at_fpr(neg)
+    out: dict[str, object] = {"auc": round(auc(scores[pos_mask], neg), 4),
+                              "recall_at_1pct_fpr": round(float((scores[pos_mask] > t).mean()), 4),
+                              "threshold_at_1pct_fpr": round(t, 4), "by_kind": {}}
+    for kind, group in pairs[pos_mask].groupby("kind"):
+        s = scores[group.index.to_numpy()]
+        out["by_kind"][kind] = {"pairs": len(group), "auc": round(auc(s, neg), 4),  # type: ignore[index]
+                                "recall_at_1pct_fpr": round(float((s > t).mean()), 4), "mean": round(float(s.mean()), 3)}
+    hard_mask = (pairs["kind"] == "hard").to_numpy()
+    hard = scores[hard_mask]
+    key = scores[hard_mask & pairs["a"].isin(KEY_HARD).to_numpy() & pairs["b"].isin(KEY_HARD).to_numpy()]
+    out["hard_negatives"] = {"mean": round(float(hard.mean()), 3), "max": round(float(hard.max()), 3),
+                             "above_threshold": int((hard > t).sum()), "of": len(hard),
+                             "auc_vs_positives": round(auc(scores[pos_mask], hard), 4),
+                             "key_max": round(float(key.max()), 3), "key_above_threshold": int((key > t).sum()),
+                             "key_of": len(key)}
+    return out
+
+
+# ---------------------------------------------------------------------------------- setup
+
+def _old_parts(value: str) -> tuple[str, ...]:
+    """Name parts as the library split them before issue #3 (fold, split on non-letters)."""
+    text = unicodedata.normalize("NFKC", value).casefold().translate(str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue",
+                                                                                    "ß": "ss"}))
+    text = re.sub(r"['’‘`´ʿʾʼʻ\u0654\u0655]", "", text)
+    text = unicodedata.normalize("NFC", "".join(ch for ch in unicodedata.normalize("NFKD", text)
+                                                if not unicodedata.category(ch).startswith("M")))
+    return tuple(dict.fromkeys("".join(ch if ch.isalpha() else " " for ch in text).split()))
+
+
+def schema_name_field(path: Path) -> tuple[int, dict[str, int]]:
+    data = tomllib.loads(path.read_text())
+    field = next(f for f in data["fields"] if f["name"] == "name")
+    return int(field["num_bits"]), {k: int(v) for k, v in field["tokens"].items()}
+
+
+def search(pp: PairParts, pairs: pd.DataFrame, enc: Encoded, budget: float) -> list[dict[str, object]]:
+    """Score weight combinations, each scaled so a part gets ``budget`` bit draws on average."""
+    extras = [k for k in ("folded_whole", "symbol") if k in enc.positions]
+    grid = itertools.product((0, 1, 2), (0, 1, 2, 3), (0, 1, 2), (0, 1, 2), (0, 1), (0, 1), [None, *extras])
+    results = []
+    for bigram, fold_bigram, fold_trigram, skel_bigram, skel, koel, extra in grid:
+        relative = {"bigram": bigram, "folded_bigram": fold_bigram, "folded_trigram": fold_trigram,
+                    "skeleton_bigram": skel_bigram, "skeleton": skel, "koelner": koel, **({extra: 1} if extra else {})}
+        relative = {k: w for k, w in relative.items() if w}
+        if not bigram + fold_bigram + fold_trigram + skel_bigram:
+            continue
+        draws = sum(w * enc.counts[k] for k, w in relative.items())
+        weights = {k: max(1, min(64, round(w * budget / draws))) for k, w in relative.items()}
+        s = summary(name_scores(enc, pp, weights), pairs)
+        hard = s["hard_negatives"]
+        results.append({"weights": weights, "auc": s["auc"], "recall_at_1pct_fpr": s["recall_at_1pct_fpr"],
+                        "hard_above": hard["above_threshold"],  # type: ignore[index]
+                        "key_hard_above": hard["key_above_threshold"],  # type: ignore[index]
+                        "key_margin": round(s["threshold_at_1pct_fpr"] - hard["key_max"], 4),  # type: ignore[index,operator]
+                        "hard_auc": hard["auc_vs_positives"],  # type: ignore[index]
+                        "by_kind": {k: v["recall_at_1pct_fpr"] for k, v in s["by_kind"].items()}})  # type: ignore[union-attr]
+    results.sort(key=lambda r: (-r["recall_at_1pct_fpr"], -r["auc"]))  # type: ignore[operator]
+    return results
+
+
+def _print_ranked(title: str, ranked: list[dict[str, object]]) -> None:
+    print(title)
+    for r in ranked:
+        print(f"  recall {r['recall_at_1pct_fpr']:.4f}  AUC {r['auc']:.4f}  key margin {r['key_margin']:+.3f}  "
+              f"hard>t {r['hard_above']}  {r['weights']}  {r['by_kind']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--search", action="store_true")
+    parser.add_argument("--negatives", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--schema", type=Path, default=HERE.parent / "configs" / "schema.toml")
+    args = parser.parse_args()
+    latin, script = load_groups()
+    pairs = make_pairs(latin, script, args.negatives, args.seed)
+    values = sorted(set(pairs["a"]) | set(pairs["b"]) | {v for p in NAMED_PAIRS for v in p})
+    index = {v: i for i, v in enumerate(values)}
+    num_bits, weights = schema_name_field(args.schema)
+
+    start = time.perf_counter()
+    ours_enc = Encoded(values, names.name_parts, {k: _library_tokenizer(k) for k in weights}, num_bits)
+    ours_seconds = time.perf_counter() - start
+    base_enc = Encoded(values, lambda v: [v.lower()],
+                       {"bigram": lambda raw, part: ["b:" + g for g in tokens.qgrams(part, 2)]}, num_bits)
+    v1_enc = Encoded(values, _old_parts, {k: _library_tokenizer(k) for k in ("bigram", "whole")}, num_bits)
+    systems = {
+        "ours": (ours_enc, weights),
+        "baseline": (base_enc, {"bigram": BASELINE_BITS_PER_TOKEN}),
+        "v1": (v1_enc, {"bigram": 45, "whole": 45}),
+    }
+    result: dict[str, object] = {"pairs": {k: int(v) for k, v in pairs["kind"].value_counts().items()},
+                                 "schema_name_tokens": weights, "num_bits": num_bits}
+    pair_frame = pd.DataFrame(NAMED_PAIRS, columns=["a", "b"])
+    named: dict[str, dict[str, float]] = {f"{a} / {b}": {} for a, b in NAMED_PAIRS}
+    for label, (enc, w) in systems.items():
+        scores = name_scores(enc, PairParts(enc, index, pairs), w)
+        result[label] = summary(scores, pairs)
+        fills = enc.filters(w).mean(axis=1)
+        result[label]["mean_fill"] = round(float(fills.mean()), 3)  # type: ignore[index]
+        for (a, b), s in zip(NAMED_PAIRS, name_scores(enc, PairParts(enc, index, pair_frame), w)):
+            named[f"{a} / {b}"][label] = round(float(s), 3)
+    result["named_pairs"] = named
+    result["ours_encode_seconds"] = round(ours_seconds, 3)
+
+    print(f"{len(pairs)} pairs: " + ", ".join(f"{k} {v}" for k, v in result["pairs"].items()))  # type: ignore[union-attr]
+    print(f"name field: {num_bits} bits per part, tokens {weights}")
+    print(f"{'system':<9} {'AUC':>7} {'recall@1%FPR':>13} {'fill':>6}   per kind of positive pair (recall@1%FPR)")
+    for label in systems:
+        s = result[label]
+        kinds = "  ".join(f"{k} {v['recall_at_1pct_fpr']:.3f}" for k, v in s["by_kind"].items())  # type: ignore[index]
+        print(f"{label:<9} {s['auc']:7.4f} {s['recall_at_1pct_fpr']:13.4f} {s['mean_fill']:6.3f}   {kinds}")  # type: ignore[index]
+    for label in systems:
+        h = result[label]["hard_negatives"]  # type: ignore[index]
+        print(f"hard negatives, {label}: mean {h['mean']:.3f}, max {h['max']:.3f}, AUC vs positives "
+              f"{h['auc_vs_positives']:.3f}, Mohammed/Mahmoud and Hassan/Hussein pairs above threshold: "
+              f"{h['key_above_threshold']} of {h['key_of']}; all: {h['above_threshold']} of {h['of']} above the 1 % FPR threshold "
+              f"{result[label]['threshold_at_1pct_fpr']:.3f}")  # type: ignore[index]
+    print(f"{'pair':<34} {'ours':>6} {'base':>6} {'v1':>6}")
+    for pair, s in named.items():
+        print(f"{pair:<34} {s['ours']:6.3f} {s['baseline']:6.3f} {s['v1']:6.3f}")
+
+    if args.search:
+        candidates = {k: _library_tokenizer(k) for k in ("bigram", "folded_bigram", "folded_trigram",
+                                                         "skeleton_bigram", "skeleton", "koelner")}
+        candidates.update({k: v for k, v in _extra_tokenizers().items() if k in ("folded_whole", "symbol")})
+        start = time.perf_counter()
+        enc = Encoded(values, names.name_parts, candidates, num_bits)
+        seconds = time.perf_counter() - start
+        budget = sum(w * ours_enc.counts[k] for k, w in weights.items())
+        ranked = search(PairParts(enc, index, pairs), pairs, enc, budget)
+        apart = [r for r in ranked if r["key_margin"] > 0.01]  # type: ignore[operator]
+        with_symbol = [r for r in ranked if "symbol" in r["weights"]]  # type: ignore[operator]
+        print(f"search: {len(ranked)} combinations, {budget:.0f} bit draws per part")
+        _print_ranked("best overall (Mohammed/Mahmoud, Hassan/Hussein may score as matches):", ranked[:5])
+        _print_ranked("best keeping Mohammed/Mahmoud and Hassan/Hussein below the threshold by > 0.01:", apart[:10])
+        if with_symbol:
+            _print_ranked("best with rigour name symbols:", with_symbol[:3])
+        else:
+            print("rigour is not installed: name symbols not measured")
+        result["search"] = {"combinations": len(ranked), "best": ranked[:5], "best_apart": apart[:10],
+                            "best_with_symbol": with_symbol[:3], "encode_seconds": round(seconds, 2)}
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()
