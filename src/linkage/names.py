@@ -192,7 +192,7 @@ def _fused(token: str) -> str:
 
 
 def _fused_once(t: str) -> str:
-    if t.startswith(("abd", "cabd")):
+    if t.startswith(("abd", "cabd")) and t not in T.ABD_PREFIXES:  # a prefix waits for its name
         match = _ABD.match(t)
         if match:
             core = match.group("core")
@@ -246,7 +246,7 @@ def _sequence(tokens: list[str]) -> list[str]:
             open_prefix = False
             continue
         if t in T.SUFFIX_PARTS and out and _joinable_stem(out[-1]):
-            out[-1] = _fused(out[-1] + t)
+            out[-1] = _fused(out[-1] + _SUFFIX_CANONICAL[t])
             continue
         out.append(t)
         open_prefix = t in _PREFIXES or (t in T.ETHIOPIC_HEADS_IF_SAINT and nxt in T.SAINTS)
@@ -263,6 +263,13 @@ def _join_prefix(prefix: str, t: str) -> str:
 
 _BARE_ABD = frozenset({"abd", "cabd"})
 _VOWELS = frozenset("aeiou")
+
+
+#: A suffix part joins in its canonical spelling: ``nour dine`` -> ``nouruddin`` (the fused
+#: ``-dine`` of French spellings is left alone by rule 2: Claudine, Amandine).
+_SUFFIX_CANONICAL = {
+    t: "ullah" if "ll" in t else "zadeh" if t.startswith("zad") else "uddin" for t in T.SUFFIX_PARTS
+}
 
 
 def _joinable_stem(token: str) -> bool:
