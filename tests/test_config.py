@@ -414,5 +414,7 @@ def test_every_example_config_loads(path):
         config = io.load_export_config(path)
         assert isinstance(config, ExportConfig)
         assert config.id_column
+    elif path.name.startswith("link_job"):
+        assert io.load_link_job(path).blocking.max_block_size >= 2
     else:
-        pytest.fail(f"{path.name} is neither a schema nor an export config")
+        pytest.fail(f"{path.name} is neither a schema, an export config nor a link job config")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import importlib.util
 import json
 import random
@@ -462,3 +463,14 @@ def test_any_unicode_input_is_encoded_or_quarantined(config, secret, rows):
     verify_export(result.export)
     again = encode(records, config, secret=secret, row_numbers=row_numbers, created=CREATED)
     assert again.export.table.equals(result.export.table)
+
+
+def test_invalid_dates_can_be_missing_with_a_warning_instead_of_quarantine(config, secret):
+    lenient = dataclasses.replace(config, birth_date=dataclasses.replace(config.birth_date, invalid="missing"))
+    rows = frame([{"id": "1", "given": "Anna", "dob": "31.02.1990"},
+                  {"id": "2", "given": "Berta", "dob": "14.07.1990"}])
+    result = encode(rows, lenient, secret=secret)
+    assert result.quarantine.empty and result.export.record_count == 2
+    assert result.warnings[["row_number", "field", "reason"]].values.tolist() == [[1, "birth_date", "invalid_date"]]
+    assert result.export.table.column("f_birth_date").null_count == 1
+    assert len(encode(rows, config, secret=secret).quarantine) == 1  # the default still quarantines

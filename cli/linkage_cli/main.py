@@ -210,6 +210,36 @@ def inspect(encoded: Path, as_json: bool, expect_key_check: str | None) -> None:
                    f"  largest block {b['largest_block']}")
 
 
+# ------------------------------------------------------------------------------------------- link
+
+
+@cli.command()
+@click.argument("encoded", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Link job config (TOML); defaults for everything when left out.")
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Result directory (replaced as a whole when the run succeeds).")
+@click.option("--expect-key-check", help="Refuse exports not made with this key check value.")
+@_handle_errors
+def link(encoded: tuple[Path, ...], config_path: Path | None, output: Path, expect_key_check: str | None) -> None:
+    """Link and deduplicate ENCODED exports (one export: deduplication only).
+
+    Verifies every export (signature, same project secret and schema), blocks, compares, scores
+    with Fellegi-Sunter (EM), clusters records into persons and writes entities, pairs, the
+    review list and a run manifest to OUTPUT.
+    """
+    summary = jobs.link_files(encoded, output, job_config_path=config_path, expected_key_check=expect_key_check)
+    click.echo(f"linked {summary.records} records of {len(summary.agencies)} export(s) "
+               f"({', '.join(summary.agencies)}) in {summary.seconds:.1f} s -> {summary.output}")
+    pc = "n/a" if summary.pair_completeness is None else f"{summary.pair_completeness:.3f}"
+    click.echo(f"  candidates {summary.candidate_pairs} (reduction ratio {summary.reduction_ratio:.6f}, "
+               f"estimated pair completeness {pc})")
+    click.echo(f"  thresholds match >= {summary.thresholds[0]:.3f}, review >= {summary.thresholds[1]:.3f} "
+               f"(from the {summary.threshold_source})")
+    click.echo(f"  {summary.matches} matches, {summary.reviews} pairs for review -> {summary.output / 'review.csv'}")
+    click.echo(f"  {summary.entities} persons -> {summary.output / 'entities.parquet'}")
+
+
 # ------------------------------------------------------------------------------------ synth, demo
 
 
@@ -236,10 +266,11 @@ def synth(persons: int, seed: int, out_dir: Path) -> None:
 @click.option("--seed", default=1, show_default=True, type=click.IntRange(0), help="Random seed of the generated data.")
 @_handle_errors
 def demo(out_dir: Path, persons: int, seed: int) -> None:
-    """Run the agency side on generated data: exports in five formats, then their encodings.
+    """Run the whole three-party flow on generated data and score it against the truth.
 
     Writes DIR/exports/ (agency files, truth.csv, quarantine and reference maps beside them),
-    DIR/keys/project.key and DIR/encoded/ (one signed encoded export per agency).
+    DIR/keys/project.key, DIR/encoded/ (one signed encoded export per agency) and DIR/result/
+    (the linkage unit's entities, pairs, review list and manifest).
     """
     from linkage import demo as demo_mod
 
@@ -247,8 +278,18 @@ def demo(out_dir: Path, persons: int, seed: int) -> None:
     click.echo(f"demo: {persons} persons, seed {seed}, key check value {summary.key_check_value}")
     for s in summary.encodes:
         click.echo(f"  {s.agency:<22} {s.encoded:>7} of {s.input_rows:>7} rows encoded  -> {s.output}")
+    lk, q = summary.link, summary.quality
+    pc = "n/a" if lk.pair_completeness is None else f"{lk.pair_completeness:.3f}"
+    click.echo(f"linkage unit: {lk.records} records, {lk.candidate_pairs} candidate pairs (estimated pair "
+               f"completeness {pc}), {lk.matches} matches, {lk.reviews} for review, {lk.entities} persons "
+               f"in {lk.seconds:.1f} s")
+    click.echo(f"  thresholds match >= {lk.thresholds[0]:.3f}, review >= {lk.thresholds[1]:.3f} (from the "
+               f"{lk.threshold_source})")
+    click.echo(f"against truth.csv: precision {q.precision:.4f}, recall {q.recall:.4f}, F1 {q.f1:.4f} "
+               f"({q.true_pairs} true record pairs)")
     click.echo(f"exports: {summary.exports_dir}")
     click.echo(f"encoded: {summary.encoded_dir}")
+    click.echo(f"result:  {lk.output}  (entities, pairs, review, manifest.json)")
 
 
 def main() -> None:  # pragma: no cover - console entry point

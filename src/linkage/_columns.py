@@ -148,7 +148,8 @@ def _scalar_column(records: pd.DataFrame, sources: list[tuple[str, str]], config
         chosen = per_unique[codes[open_rows]]
         row_value[open_rows] = np.where(chosen >= 0, chosen, -1)
         invalid = chosen <= -2
-        (row_warning if role in _SOFT_ROLES else row_reason)[open_rows[invalid]] = -2 - chosen[invalid]
+        soft = role in _SOFT_ROLES or (role == Role.BIRTH_DATE and config.birth_date.invalid == "missing")
+        (row_warning if soft else row_reason)[open_rows[invalid]] = -2 - chosen[invalid]
     value_list = list(values)
     ambiguous = np.array([isinstance(v, DateValue) and v.ambiguous for v in value_list] + [False], bool)
     row_warning[(row_warning < 0) & ambiguous[row_value]] = reasons.setdefault("ambiguous_day_month", len(reasons))

@@ -204,13 +204,17 @@ class DateSpec:
     ``formats`` are strptime patterns tried in order (ISO ``%Y-%m-%d`` is always tried last).
     ``unknown_day_month`` lists ``MM-DD`` values that mean "day and month unknown" (German
     authorities use 1 January); a zero day or month always means unknown. Two-digit years below
-    ``two_digit_year_pivot`` are 20xx, the others 19xx.
+    ``two_digit_year_pivot`` are 20xx, the others 19xx. ``invalid`` says what an unparseable or
+    impossible date does: ``"quarantine"`` the row (the default), or ``"missing"``: the record is
+    encoded without a birth date and the row is listed in the warnings (for sources whose dates
+    are known to be noisy, so that their records can still be linked on the other fields).
     """
 
     formats: tuple[str, ...] = ("%d.%m.%Y",)
     calendar: Literal["gregorian", "solar_hijri", "ethiopian"] = "gregorian"
     unknown_day_month: tuple[str, ...] = ("01-01",)
     two_digit_year_pivot: int = 30
+    invalid: Literal["quarantine", "missing"] = "quarantine"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -488,6 +492,8 @@ def _date_spec(r: Reader | None) -> DateSpec:
         if not _DAY_MONTH_RE.match(dm):
             r.problem(f"unknown_day_month[{i}]", "must be 'MM-DD', e.g. '01-01'")
     pivot = r.int("two_digit_year_pivot", 30, low=0, high=99)
+    invalid = r.str("invalid", "quarantine", choices=("quarantine", "missing"))
     r.finish()
     return DateSpec(formats=formats or ("%d.%m.%Y",), calendar=calendar or "gregorian",
-                    unknown_day_month=unknown or (), two_digit_year_pivot=30 if pivot is None else pivot)
+                    unknown_day_month=unknown or (), two_digit_year_pivot=30 if pivot is None else pivot,
+                    invalid=invalid or "quarantine")

@@ -7,7 +7,8 @@ record value) and raise :class:`~linkage.errors.LinkageError` subclasses. They n
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +25,7 @@ from .encoded import EncodedExport, binary_matrix, field_column
 from .errors import DataError
 from .keys import ProjectSecret
 
-__all__ = ["EncodeSummary", "encode_file", "default_side_paths", "inspect_export"]
+__all__ = ["EncodeSummary", "encode_file", "default_side_paths", "inspect_export", "LinkSummary", "link_files"]
 
 Progress = Callable[[int, int], None]
 _FIRST_ROWS = 5  # row numbers listed per quarantine reason in summaries
@@ -173,3 +174,48 @@ def _fill(array: pa.Array) -> float:
     if len(array) == 0:
         return 0.0
     return round(float(popcount(binary_matrix(array)).mean() / (array.type.byte_width * 8)), 4)
+
+
+# ------------------------------------------------------------------------------------------- link
+
+@dataclass(frozen=True, slots=True)
+class LinkSummary:
+    output: Path
+    records: int
+    agencies: tuple[str, ...]
+    candidate_pairs: int
+    reduction_ratio: float
+    pair_completeness: float | None
+    matches: int
+    reviews: int
+    entities: int
+    thresholds: tuple[float, float]
+    threshold_source: str
+    seconds: float
+
+
+def link_files(
+    encoded_paths: Sequence[str | os.PathLike[str]],
+    output_dir: str | os.PathLike[str],
+    *,
+    job_config_path: str | os.PathLike[str] | None = None,
+    expected_key_check: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> LinkSummary:
+    """Read and verify encoded exports, link them and write the result directory."""
+    from .link import link  # the linkage-unit side, imported only where it is used
+
+    config = io.load_link_job(job_config_path)
+    exports = [io.read_encoded(p, expected_key_check=expected_key_check) for p in encoded_paths]
+    start = time.perf_counter()
+    result = link(exports, config, names=[str(p) for p in encoded_paths], progress=progress)
+    io.write_link_result(result, output_dir)
+    m = result.manifest
+    union = m["blocking"]["pair_completeness_estimate"].get("union")
+    return LinkSummary(
+        output=Path(output_dir), records=m["counts"]["records"], agencies=tuple(e.agency for e in exports),
+        candidate_pairs=m["counts"]["candidate_pairs"], reduction_ratio=m["blocking"]["reduction_ratio"],
+        pair_completeness=union, matches=m["counts"]["matches"], reviews=m["counts"]["reviews"],
+        entities=m["counts"]["entities"], thresholds=(result.thresholds.match, result.thresholds.review),
+        threshold_source=m["thresholds"]["source"], seconds=round(time.perf_counter() - start, 2),
+    )

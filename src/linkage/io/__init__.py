@@ -8,6 +8,7 @@ from .atomic import atomic_path, write_csv
 from .configs import load_export_config, load_schema
 from .encoded_files import read_encoded, write_encoded
 from .keyfiles import read_secret, write_secret
+from .results import RESULT_FILES, load_link_job, read_entities, read_string_csv, write_link_result
 from .synth_files import write_synth
 from .tables import read_table
 
@@ -22,4 +23,9 @@ __all__ = [
     "write_secret",
     "read_table",
     "write_synth",
+    "load_link_job",
+    "write_link_result",
+    "RESULT_FILES",
+    "read_entities",
+    "read_string_csv",
 ]

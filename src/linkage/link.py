@@ -1,0 +1,202 @@
+"""Link and deduplicate encoded exports: block, compare, score, decide, cluster (linkage unit).
+
+Contract
+--------
+``link(exports, config)`` takes verified encoded exports of one project (one export means
+deduplication only) and returns a :class:`LinkResult`: entities (one row per record with its
+entity id), scored candidate pairs with per-field similarities, the pairs for clerical review,
+and a run manifest. It sees encodings only, never a secret or a plaintext value. For the same
+exports and config the tables are identical bit for bit (the manifest's timings aside).
+
+Steps: candidates from :mod:`linkage.block`; per-field similarities (Dice; names as sets of
+parts, best assignment in each direction); similarities cut into agreement levels per field
+(``job_config.DEFAULT_LEVELS`` or the job's own); u from random record pairs and m and the
+prior by EM on the candidates (:mod:`linkage.score`); match / review / non-match by thresholds
+chosen from the model unless the job sets them; persons by :mod:`linkage.cluster`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib import metadata as importlib_metadata
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import block, cluster, score, similarity
+from .encoded import EncodedExport
+from .errors import ConfigError
+from .job_config import LinkJobConfig
+from .records import RecordSet, record_set
+
+__all__ = ["LinkResult", "link", "field_similarities", "to_levels", "DECISIONS"]
+
+DECISIONS = {score.MATCH: "match", score.REVIEW: "review", score.NON_MATCH: "non_match"}
+_CHUNK = 1 << 21
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkResult:
+    entities: pd.DataFrame  # entity_id, agency, record_ref
+    pairs: pd.DataFrame  # agency_a, record_ref_a, agency_b, record_ref_b, sim_<field>..., weight, probability, decision
+    review: pd.DataFrame  # the pairs with decision "review"
+    manifest: dict[str, Any]
+    model: score.FSModel
+    thresholds: score.Thresholds
+    labels: np.ndarray  # cluster label per record, records in input order
+
+
+def field_similarities(records: RecordSet, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
+    """(pairs, fields) float32 similarities; NaN where either record lacks the field."""
+    out = np.empty((len(ia), len(records.fields)), np.float32)
+    for start in range(0, len(ia), _CHUNK):
+        a, b = ia[start : start + _CHUNK], ib[start : start + _CHUNK]
+        for f, data in enumerate(records.fields):
+            if data.kind == "name":
+                sims = similarity.part_set_dice(data.filters, data.present, data.filters, data.present, a, b)
+            else:
+                sims = similarity.dice_pairs(data.filters, data.filters, a, b)
+                sims = np.where(data.present[a] & data.present[b], sims, np.float32(np.nan))
+            out[start : start + len(a), f] = sims
+    return out
+
+
+def to_levels(similarities: np.ndarray, cuts: Sequence[Sequence[float]]) -> np.ndarray:
+    """Agreement level per pair and field: the number of cut points at or below the similarity;
+    -1 for a missing similarity."""
+    levels = np.full(similarities.shape, -1, np.int8)
+    for f, field_cuts in enumerate(cuts):
+        column = similarities[:, f]
+        known = ~np.isnan(column)
+        levels[known, f] = np.searchsorted(np.asarray(field_cuts, np.float32), column[known], side="right")
+    return levels
+
+
+def link(exports: Sequence[EncodedExport], config: LinkJobConfig, *, names: Sequence[str] | None = None,
+         progress: Progress | None = None) -> LinkResult:
+    """Link verified exports (see the module docstring). ``names`` label the inputs in errors."""
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def step(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+        if progress is not None:
+            progress(name)
+
+    records = record_set(exports, names)
+    unknown = sorted(set(config.levels) - {f.name for f in records.fields})
+    if unknown:
+        raise ConfigError("link job config is invalid:", tuple(
+            f"comparison.levels.{name}: is not a field of the exports' schema" for name in unknown))
+    n = records.n
+    step("load")
+    bc = config.blocking
+    candidates = block.candidate_pairs(n, records.block_keys, records.clk, records.clk_present, bc)
+    completeness: dict[str, Any] = {}
+    if records.clk is not None and bc.pc_sample:
+        completeness = block.estimate_pair_completeness(candidates, records.clk, records.clk_present,
+                                                        sample=bc.pc_sample, min_dice=bc.pc_min_dice, seed=bc.seed)
+    step("blocking")
+    ia, ib = candidates.ia, candidates.ib
+    sims = field_similarities(records, ia, ib)
+    cuts = [config.cuts(f.name, f.kind) for f in records.fields]
+    levels = to_levels(sims, cuts)
+    step("comparison")
+    num_levels = tuple(len(c) + 1 for c in cuts)
+    field_names = tuple(f.name for f in records.fields)
+    ra, rb = _random_pairs(n, config.scoring.random_pairs, config.scoring.seed)
+    random_levels = to_levels(field_similarities(records, ra, rb), cuts)
+    u = score.estimate_u(random_levels, num_levels)
+    model = _fit(levels, num_levels, u, field_names, config)
+    weights = model.match_weights(levels)
+    probabilities = model.probabilities(levels)
+    sc = config.scoring
+    if sc.match_threshold is not None and sc.review_threshold is not None:
+        thresholds = score.Thresholds(match=sc.match_threshold, review=sc.review_threshold)
+        threshold_source = "job config"
+    else:
+        thresholds = score.choose_thresholds(model, levels, max_false_match_rate=sc.max_false_match_rate,
+                                             max_missed_match_rate=sc.max_missed_match_rate)
+        threshold_source = "model"
+    decisions = score.decide(probabilities, thresholds)
+    step("scoring")
+    duplicate_free = frozenset(i for i, a in enumerate(records.agencies) if a in config.clustering.duplicate_free)
+    labels = cluster.cluster(n, records.source, ia, ib, probabilities, decisions,
+                             cluster.ClusterConfig(duplicate_free_sources=duplicate_free))
+    agencies = np.asarray(records.agencies, dtype=object)[records.source]
+    entity_ids = cluster.entity_ids(labels, agencies.tolist(), records.record_refs.tolist())
+    step("clustering")
+
+    entities = pd.DataFrame({"entity_id": entity_ids, "agency": agencies, "record_ref": records.record_refs})
+    pairs = pd.DataFrame({"agency_a": agencies[ia], "record_ref_a": records.record_refs[ia],
+                          "agency_b": agencies[ib], "record_ref_b": records.record_refs[ib]})
+    for f, name in enumerate(field_names):
+        pairs[f"sim_{name}"] = sims[:, f]
+    pairs["weight"] = weights
+    pairs["probability"] = probabilities
+    pairs["decision"] = pd.Categorical.from_codes(decisions.astype(np.int8), categories=[
+        DECISIONS[score.NON_MATCH], DECISIONS[score.REVIEW], DECISIONS[score.MATCH]])
+    review = pairs[decisions == score.REVIEW].reset_index(drop=True)
+    stats = cluster.cluster_stats(labels, records.source)
+    manifest = {
+        "format": "linkage-link-result",
+        "format_version": 1,
+        "versions": _versions(),
+        "inputs": [{"name": name, "agency": e.agency, "records": e.record_count,
+                    "content_digest": e.metadata.get("content_digest"), "created": e.metadata.get("created")}
+                   for name, e in zip(names or [e.agency for e in exports], exports)],
+        "key_check_value": records.key_check_value,
+        "schema_fingerprint": records.schema_fingerprint,
+        "config": config.to_dict(),
+        "counts": {"records": n, "candidate_pairs": candidates.count, "all_pairs": candidates.total_pairs,
+                   "matches": int((decisions == score.MATCH).sum()), "reviews": int((decisions == score.REVIEW).sum()),
+                   "entities": int(labels.max() + 1) if n else 0},
+        "blocking": {"reduction_ratio": round(candidates.reduction_ratio, 6),
+                     "passes": [p.to_dict() for p in candidates.passes],
+                     "pair_completeness_estimate": completeness},
+        "model": model.to_dict(),
+        "levels": {name: list(c) for name, c in zip(field_names, cuts)},
+        "thresholds": {"match": thresholds.match, "review": thresholds.review, "source": threshold_source},
+        "clusters": stats,
+        "timings_s": timings,
+    }
+    return LinkResult(entities, pairs, review, manifest, model, thresholds, labels)
+
+
+def _fit(levels: np.ndarray, num_levels: tuple[int, ...], u: tuple[np.ndarray, ...], fields: tuple[str, ...],
+         config: LinkJobConfig) -> score.FSModel:
+    """EM on the candidates, u starting from the random-pair estimate and re-estimated with m and
+    the prior. (Keeping u fixed at the random-pair estimate pairs a u of all pairs with a prior of
+    blocked pairs: blocking makes non-matches among candidates far more alike than random pairs,
+    and EM then calls most candidates matches; weighting in the non-candidate pairs does not cure
+    it because agreements of non-matches are correlated, e.g. family members.)"""
+    return score.fit_em(levels, num_levels, u=u, fields=fields, max_iter=config.scoring.max_iterations,
+                        fix_u=False, prior_init=0.1)
+
+
+def _random_pairs(n: int, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded random record pairs ``i != j`` (for u: almost all are non-matches)."""
+    if n < 2:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, n, count, dtype=np.int64)
+    b = rng.integers(0, n - 1, count, dtype=np.int64)
+    b = b + (b >= a)  # uniform over j != i
+    return a, b
+
+
+def _versions() -> dict[str, str]:
+    out = {}
+    for package in ("linkage", "numpy", "pandas", "pyarrow", "numba"):
+        try:
+            out[package] = importlib_metadata.version(package)
+        except importlib_metadata.PackageNotFoundError:
+            out[package] = "unknown"
+    return out
