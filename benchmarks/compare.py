@@ -4,17 +4,18 @@ Usage: python benchmarks/compare.py [--filters N] [--thresholds 0.8,0.6] [--pair
 
 Data: two sets of N 1024-bit filters, each row between 40% and 55% full (fixed seed). Half of the
 second set are near-duplicates of rows of the first (a random 10 to 300 of their bits flipped);
-the rest are unrelated. In the same run and on the same data, best of R runs each:
+the rest are unrelated. In the same run and on the same data, best of R interleaved runs each:
 
 1. anonlink ``dice_coefficient_accelerated`` many-to-many (single-threaded C++; the CPU time it
    uses is printed to show it) -- the anchor, when anonlink is installed (pip install -e '.[bench]';
    it needs setuptools<81);
 2. our ``dice_all_pairs`` with numba on one thread and on all threads, checking that it finds
-   exactly the pairs anonlink finds;
+   exactly the pairs (and scores) anonlink finds;
 3. our ``dice_pairs`` on P candidate pairs sorted by the first index (the shape blocking produces).
 
 Comparisons/s counts logical pairs, N * N / seconds, for both systems alike. A spin loop on one and
 on all threads measures how much of the machine was free (other jobs share it), to read the scaling.
+Thresholds near 0.5 measure mostly output: random pairs of half-full filters score about 0.45.
 Targets (issue): >= 4x anonlink per core at threshold 0.8, and scaling to both cores.
 The last stdout line with --json is one JSON object.
 """

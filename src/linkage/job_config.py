@@ -56,13 +56,18 @@ class ScoringConfig:
     review_threshold: float | None = None
     max_false_match_rate: float = 0.01
     max_missed_match_rate: float = 0.01
+    min_review_probability: float = 0.2  # automatic review threshold never below this
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ClusteringConfig:
-    """Clustering: agencies whose export holds at most one record per person."""
+    """Clustering (see :mod:`linkage.cluster`): agencies whose export holds at most one record
+    per person, and the anti-chaining parameters."""
 
     duplicate_free: tuple[str, ...] = ()
+    min_support: float = 0.5
+    unscored_probability: float = 0.2
+    veto_max_probability: float = 1.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -84,7 +89,9 @@ class LinkJobConfig:
             "blocking": {k: getattr(b, k) for k in BlockingConfig.__dataclass_fields__},
             "comparison": {"levels": {k: list(v) for k, v in sorted(self.levels.items())}},
             "scoring": {k: getattr(s, k) for k in ScoringConfig.__dataclass_fields__ if getattr(s, k) is not None},
-            "clustering": {"duplicate_free": list(c.duplicate_free)},
+            "clustering": {"duplicate_free": list(c.duplicate_free), "min_support": c.min_support,
+                           "unscored_probability": c.unscored_probability,
+                           "veto_max_probability": c.veto_max_probability},
         }
 
 
@@ -161,6 +168,7 @@ def _scoring(r: Reader | None) -> ScoringConfig:
         match_threshold=match, review_threshold=review,
         max_false_match_rate=r.float("max_false_match_rate", d.max_false_match_rate, low=0.0, high=0.5),
         max_missed_match_rate=r.float("max_missed_match_rate", d.max_missed_match_rate, low=0.0, high=0.5),
+        min_review_probability=r.float("min_review_probability", d.min_review_probability, low=0.0, high=1.0),
     )
     r.finish()
     return out
@@ -169,6 +177,13 @@ def _scoring(r: Reader | None) -> ScoringConfig:
 def _clustering(r: Reader | None) -> ClusteringConfig:
     if r is None:
         return ClusteringConfig()
+    d = ClusteringConfig()
     agencies = r.str_list("duplicate_free", [])
+    out = ClusteringConfig(
+        duplicate_free=tuple(agencies or ()),
+        min_support=r.float("min_support", d.min_support, low=0.0, high=1.0),
+        unscored_probability=r.float("unscored_probability", d.unscored_probability, low=0.0, high=1.0),
+        veto_max_probability=r.float("veto_max_probability", d.veto_max_probability, low=0.0, high=1.0),
+    )
     r.finish()
-    return ClusteringConfig(duplicate_free=tuple(agencies or ()))
+    return out

@@ -122,14 +122,18 @@ def link(exports: Sequence[EncodedExport], config: LinkJobConfig, *, names: Sequ
         thresholds = score.Thresholds(match=sc.match_threshold, review=sc.review_threshold)
         threshold_source = "job config"
     else:
-        thresholds = score.choose_thresholds(model, levels, max_false_match_rate=sc.max_false_match_rate,
-                                             max_missed_match_rate=sc.max_missed_match_rate)
+        chosen = score.choose_thresholds(model, levels, max_false_match_rate=sc.max_false_match_rate,
+                                         max_missed_match_rate=sc.max_missed_match_rate)
+        thresholds = score.Thresholds(match=chosen.match,
+                                      review=min(chosen.match, max(chosen.review, sc.min_review_probability)))
         threshold_source = "model"
     decisions = score.decide(probabilities, thresholds)
     step("scoring")
     duplicate_free = frozenset(i for i, a in enumerate(records.agencies) if a in config.clustering.duplicate_free)
-    labels = cluster.cluster(n, records.source, ia, ib, probabilities, decisions,
-                             cluster.ClusterConfig(duplicate_free_sources=duplicate_free))
+    cc = config.clustering
+    labels = cluster.cluster(n, records.source, ia, ib, probabilities, decisions, cluster.ClusterConfig(
+        duplicate_free_sources=duplicate_free, min_support=cc.min_support,
+        unscored_probability=cc.unscored_probability, veto_max_probability=cc.veto_max_probability))
     agencies = np.asarray(records.agencies, dtype=object)[records.source]
     entity_ids = cluster.entity_ids(labels, agencies.tolist(), records.record_refs.tolist())
     step("clustering")

@@ -114,7 +114,11 @@ def _dice_pairs_kernel(a: np.ndarray, pa: np.ndarray, b: np.ndarray, pb: np.ndar
 
 
 def dice_pairs(a: np.ndarray, b: np.ndarray, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
-    """Dice of ``a[ia[k]]`` and ``b[ib[k]]`` for every ``k``, as float32 (``a`` may be ``b``)."""
+    """Dice of ``a[ia[k]]`` and ``b[ib[k]]`` for every ``k``, as float32 (``a`` may be ``b``).
+
+    Each call counts the bits of every row of ``a`` and ``b`` once (and copies them when the width
+    is not a multiple of 8 bytes), so pass many pairs per call rather than a few.
+    """
     words_a = _as_words(a, "a")
     words_b = words_a if b is a else _as_words(b, "b")
     ia, ib = _check_pairs(a, b, ia, ib)
