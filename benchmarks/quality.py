@@ -80,6 +80,40 @@ def run_febrl(dataset: str) -> dict[str, Any]:
     return out
 
 
+# ---- Splink 5 anchor (synth): plaintext Splink side by side, see benchmarks/splink_baseline.py ----
+SPLINK_MISSING = "splink not installed: no Splink anchor"
+
+
+def _splink_records(data: Any, paths: dict[str, Path], refmaps: list[pd.DataFrame]) -> pd.DataFrame | None:
+    """The records our encoder kept, in plaintext with the library's normalisation (None without splink)."""
+    import importlib.util
+
+    if importlib.util.find_spec("splink") is None:
+        return None
+    from splink_baseline import plaintext_records
+
+    kept = pd.concat(refmaps)
+    frames = []
+    for export in data.exports:
+        config = io.load_export_config(CONFIGS / export.config_name)
+        records = plaintext_records(io.read_table(paths[export.agency], config.input).frame, config, export.agency)
+        keep = records["unique_id"].isin(set(kept.loc[kept["agency"] == export.agency, "local_id"]))
+        frames.append(records[keep].drop_duplicates("unique_id"))  # as the encoder: first of a repeated id
+    return pd.concat(frames, ignore_index=True)
+
+
+def _splink_anchor(records: pd.DataFrame, truth: pd.DataFrame) -> dict[str, Any]:
+    from splink_baseline import run_splink
+
+    labels, seconds = run_splink(records)
+    persons = records.merge(truth, left_on=["source_dataset", "unique_id"], right_on=["agency", "record_id"],
+                            how="left")["person_id"]
+    quality = pair_quality(labels, persons.fillna(records["source_dataset"] + "/" + records["unique_id"]).to_numpy())
+    return {"splink_precision": round(quality.precision, 6), "splink_recall": round(quality.recall, 6),
+            "splink_f1": round(quality.f1, 6), "splink_seconds": round(seconds, 2)}
+# ---- end Splink 5 anchor ----
+
+
 def run_synth(persons: int, seed: int) -> dict[str, Any]:
     data = synth.generate(persons, seed=seed)
     with tempfile.TemporaryDirectory() as tmp:
@@ -94,6 +128,7 @@ def run_synth(persons: int, seed: int) -> dict[str, Any]:
             refmaps.append(result.reference_map.assign(agency=export.agency))
         encode_s = time.perf_counter() - start
         truth = io.read_string_csv(Path(tmp) / "truth.csv")
+        plain = _splink_records(data, paths, refmaps)  # Splink 5 anchor
     start = time.perf_counter()
     linked = link(exports, io.load_link_job(CONFIGS / "link_job.toml"))
     link_s = time.perf_counter() - start
@@ -102,6 +137,8 @@ def run_synth(persons: int, seed: int) -> dict[str, Any]:
     quality = pair_quality(joined["entity_id"].to_numpy(), joined["person_id"].fillna(joined["record_ref"]).to_numpy())
     out = _summary("synth", len(joined), quality, encode_s, link_s, linked.manifest)
     out["persons"] = persons
+    if plain is not None:  # Splink 5 anchor
+        out.update(_splink_anchor(plain, truth))
     return out
 
 
@@ -129,6 +166,12 @@ def main() -> None:
              else ""))
     print(f"  thresholds {result['thresholds']}, EM prior {result['prior']}")
     print(f"  encode {result['encode_seconds']} s, link {result['link_seconds']} s")
+    # ---- Splink 5 anchor ----
+    if result["dataset"] == "synth":
+        print(f"  Splink 5 (plaintext): precision {result['splink_precision']:.4f}  recall "
+              f"{result['splink_recall']:.4f}  F1 {result['splink_f1']:.4f}  ({result['splink_seconds']} s)"
+              if "splink_f1" in result else SPLINK_MISSING)
+    # ---- end Splink 5 anchor ----
     if args.json:
         print(json.dumps(result, sort_keys=True))
 

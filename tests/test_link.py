@@ -123,6 +123,15 @@ def test_refuses_exports_of_another_secret_or_schema_or_agency(demo_files, tmp_p
         link([], io.load_link_job(None))
 
 
+def test_a_single_record_is_one_person(demo_files):
+    export = _exports(demo_files, ["coordination_office"])[0]
+    single = dataclasses.replace(export, table=export.table.slice(0, 1),
+                                 metadata={**export.metadata, "record_count": 1})
+    result = link([single], io.load_link_job(None))
+    assert len(result.entities) == 1 and result.pairs.empty and result.manifest["counts"]["entities"] == 1
+    assert "no candidate pairs" in " ".join(result.model.notes)
+
+
 def test_unknown_field_in_levels_is_a_config_error(demo_files):
     config = dataclasses.replace(io.load_link_job(None), levels={"shoe_size": (0.5,)})
     with pytest.raises(ConfigError, match="comparison.levels.shoe_size"):

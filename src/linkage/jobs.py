@@ -24,6 +24,7 @@ from .encode import QUARANTINE_COLUMNS, encode
 from .encoded import EncodedExport, binary_matrix, field_column
 from .errors import DataError
 from .keys import ProjectSecret
+from .link import link
 
 __all__ = ["EncodeSummary", "encode_file", "default_side_paths", "inspect_export", "LinkSummary", "link_files"]
 
@@ -203,8 +204,6 @@ def link_files(
     progress: Callable[[str], None] | None = None,
 ) -> LinkSummary:
     """Read and verify encoded exports, link them and write the result directory."""
-    from .link import link  # the linkage-unit side, imported only where it is used
-
     config = io.load_link_job(job_config_path)
     exports = [io.read_encoded(p, expected_key_check=expected_key_check) for p in encoded_paths]
     start = time.perf_counter()

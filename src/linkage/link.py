@@ -181,6 +181,8 @@ def _fit(levels: np.ndarray, num_levels: tuple[int, ...], u: tuple[np.ndarray, .
     blocked pairs: blocking makes non-matches among candidates far more alike than random pairs,
     and EM then calls most candidates matches; weighting in the non-candidate pairs does not cure
     it because agreements of non-matches are correlated, e.g. family members.)"""
+    if len(levels) == 0:  # nothing to fit: every record is a person of its own
+        return score.FSModel(fields=fields, m=u, u=u, prior=0.5, notes=("no candidate pairs: nothing was fitted",))
     return score.fit_em(levels, num_levels, u=u, fields=fields, max_iter=config.scoring.max_iterations,
                         fix_u=False, prior_init=0.1)
 
