@@ -75,6 +75,8 @@ def test_links_five_agencies_into_persons(demo_files):
     assert 0.0 < m["blocking"]["reduction_ratio"] <= 1.0
     assert m["thresholds"]["source"] == "model" and m["thresholds"]["review"] <= m["thresholds"]["match"]
     assert len(m["inputs"]) == 5 and all(i["content_digest"].startswith("sha256:") for i in m["inputs"])
+    assert m["levels"]["birth_date"]["names"][2] == "day/month swapped or unknown"
+    assert len(m["levels"]["name"]["names"]) == len(m["levels"]["name"]["cuts"]) + 1
 
 
 def test_results_are_reproducible_bit_for_bit(demo_files, tmp_path):

@@ -166,7 +166,8 @@ def link(exports: Sequence[EncodedExport], config: LinkJobConfig, *, names: Sequ
                      "passes": [p.to_dict() for p in candidates.passes],
                      "pair_completeness_estimate": completeness},
         "model": model.to_dict(),
-        "levels": {name: list(c) for name, c in zip(field_names, cuts)},
+        "levels": {f.name: {"cuts": list(c), "names": list(config.level_names(f.name, f.kind))}
+                   for f, c in zip(records.fields, cuts)},
         "thresholds": {"match": thresholds.match, "review": thresholds.review, "source": threshold_source},
         "clusters": stats,
         "timings_s": timings,
