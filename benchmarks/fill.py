@@ -19,6 +19,7 @@ from pathlib import Path
 
 from linkage import io, jobs, synth
 from linkage.keys import ProjectSecret
+from linkage.seal import Keyring, generate_recipient_key
 
 HERE = Path(__file__).resolve().parent
 CONFIGS = HERE.parent / "configs"
@@ -35,9 +36,12 @@ def main() -> None:
     totals: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         paths = io.write_synth(data, Path(tmp))
+        keyring = io.write_keyring(Path(tmp) / "keyring.json", Keyring(
+            {e.agency: generate_recipient_key(e.agency).public_key for e in data.exports}))
         for export in data.exports:
             out = Path(tmp) / f"{export.agency}.parquet"
-            jobs.encode_file(paths[export.agency], CONFIGS / export.config_name, out, secret=secret)
+            jobs.encode_file(paths[export.agency], CONFIGS / export.config_name, out, secret=secret,
+                             consent_path=paths[f"consent/{export.agency}"], keyring_path=keyring)
             info = jobs.inspect_export(io.read_encoded(out))
             for name, field in info["fields"].items():
                 if field["present"]:

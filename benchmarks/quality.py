@@ -121,9 +121,12 @@ def run_synth(persons: int, seed: int) -> dict[str, Any]:
         start = time.perf_counter()
         exports, refmaps = [], []
         for export in data.exports:
-            config = io.load_export_config(CONFIGS / export.config_name)
+            # with the agency's consent register (records without a linkage basis are not encoded),
+            # without sealing payloads: they do not enter linkage
+            config = dataclasses.replace(io.load_export_config(CONFIGS / export.config_name), payload=None)
             table = io.read_table(paths[export.agency], config.input)
-            result = encode(table.frame, config, secret=SECRET, row_numbers=table.row_numbers, created=CREATED)
+            result = encode(table.frame, config, secret=SECRET, row_numbers=table.row_numbers, created=CREATED,
+                            consent=io.read_consent_register(paths[f"consent/{export.agency}"]))
             exports.append(result.export)
             refmaps.append(result.reference_map.assign(agency=export.agency))
         encode_s = time.perf_counter() - start

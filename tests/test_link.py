@@ -17,6 +17,7 @@ from linkage.evaluate import pair_quality
 from linkage.job_config import parse_link_job
 from linkage.keys import ProjectSecret
 from linkage.link import link, to_levels
+from linkage.seal import generate_recipient_key
 from linkage_cli.main import cli
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
@@ -31,14 +32,24 @@ def demo_files(tmp_path_factory) -> dict[str, object]:
     root = tmp_path_factory.mktemp("link")
     data = synth.generate(150, seed=3)
     paths = io.write_synth(data, root / "exports")
+    for export in data.exports:  # every agency is also a recipient of sealed payloads
+        io.create_recipient(generate_recipient_key(export.agency), root / "keys" / f"{export.agency}.key",
+                            root / "keys" / "keyring.json")
     encoded, maps = {}, []
     for export in data.exports:
         out = root / "encoded" / f"{export.agency}.parquet"
-        summary = jobs.encode_file(paths[export.agency], CONFIGS / export.config_name, out, secret=SECRET)
+        summary = jobs.encode_file(paths[export.agency], CONFIGS / export.config_name, out, secret=SECRET,
+                                   **_consent(root, export.agency))
         encoded[export.agency] = out
         maps.append(io.read_string_csv(summary.reference_map).assign(agency=export.agency))
     truth = io.read_string_csv(root / "exports" / "truth.csv")
     return {"root": root, "encoded": encoded, "maps": pd.concat(maps), "truth": truth, "data": data}
+
+
+def _consent(root: Path, agency: str) -> dict[str, Path]:
+    """The agency's synthetic consent register and the recipients' keyring (the configs require both)."""
+    return {"consent_path": root / "exports" / "consent" / f"{agency}.csv",
+            "keyring_path": root / "keys" / "keyring.json"}
 
 
 def _exports(demo_files, agencies=None):
@@ -104,7 +115,8 @@ def test_refuses_exports_of_another_secret_or_schema_or_agency(demo_files, tmp_p
     source = demo_files["root"] / "exports" / export.file_name
     other = tmp_path / "other.parquet"
     jobs.encode_file(source, CONFIGS / export.config_name, other, secret=OTHER_SECRET,
-                     quarantine_path=tmp_path / "q.csv", reference_map_path=tmp_path / "r.csv")
+                     quarantine_path=tmp_path / "q.csv", reference_map_path=tmp_path / "r.csv",
+                     **_consent(demo_files["root"], export.agency))
     exports = _exports(demo_files, ["jobcentre"]) + [io.read_encoded(other)]
     with pytest.raises(IntegrityError, match="different project secret"):
         link(exports, io.load_link_job(None), names=["a.parquet", "other.parquet"])
@@ -115,7 +127,8 @@ def test_refuses_exports_of_another_secret_or_schema_or_agency(demo_files, tmp_p
                                                  "num_bits = 128\ntokens = { bigram = 11 }"))
     changed = tmp_path / "changed.parquet"
     jobs.encode_file(source, schema_dir / export.config_name, changed, secret=SECRET,
-                     quarantine_path=tmp_path / "q2.csv", reference_map_path=tmp_path / "r2.csv")
+                     quarantine_path=tmp_path / "q2.csv", reference_map_path=tmp_path / "r2.csv",
+                     **_consent(demo_files["root"], export.agency))
     with pytest.raises(IntegrityError, match="different schema"):
         link(_exports(demo_files, ["jobcentre"]) + [io.read_encoded(changed)], io.load_link_job(None))
     twice = _exports(demo_files, ["jobcentre", "jobcentre"])
@@ -194,7 +207,8 @@ def test_no_record_value_reaches_the_linkage_result(demo_files, tmp_path):
     cells[1] = canary
     planted.write_text("\n".join([text[0], ",".join(cells), *text[2:]]) + "\n", encoding="utf-8")
     encoded = tmp_path / "planted.parquet"
-    jobs.encode_file(planted, CONFIGS / export.config_name, encoded, secret=SECRET)
+    jobs.encode_file(planted, CONFIGS / export.config_name, encoded, secret=SECRET,
+                     **_consent(demo_files["root"], export.agency))
     out = tmp_path / "result"
     run = CliRunner().invoke(cli, ["link", str(encoded), str(demo_files["encoded"]["foreigners_authority"]),
                                    "-o", str(out)])

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from linkage import consent, seal
+
 from linkage import encode, generate_secret
-from linkage.io import load_export_config, read_table
+from linkage.io import load_export_config, read_consent_register, read_table
 from linkage.io.synth_files import write_synth
-from linkage.synth import AGENCIES, AgencyExport, SynthData, generate
+from linkage.synth import AGENCIES, DATA_CLASSES, REGISTER_DATE, SHARING_PURPOSE, AgencyExport, SynthData, generate
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 
@@ -65,8 +68,12 @@ def test_same_seed_same_data_and_other_seed_differs(small: SynthData) -> None:
     for a, b in zip(small.exports, again.exports):
         pd.testing.assert_frame_equal(a.frame, b.frame)
     pd.testing.assert_frame_equal(small.truth, again.truth)
+    assert list(again.consent) == list(AGENCIES)
+    for agency in AGENCIES:
+        pd.testing.assert_frame_equal(small.consent[agency], again.consent[agency])
     other = generate(300, seed=12)
     assert any(not a.frame.equals(b.frame) for a, b in zip(small.exports, other.exports))
+    assert any(not small.consent[a].equals(other.consent[a]) for a in AGENCIES)
 
 
 def test_truth_covers_every_record_exactly_once(medium: SynthData) -> None:
@@ -99,18 +106,29 @@ def test_invalid_person_count_is_rejected(bad: object) -> None:
 # ---------------------------------------------------------------------------------- files + encode
 
 
+@pytest.fixture(scope="module")
+def keyring() -> seal.Keyring:
+    return seal.Keyring({name: seal.generate_recipient_key(name).public_key for name in AGENCIES})
+
+
 @pytest.mark.parametrize("agency", AGENCIES)
-def test_written_file_reads_back_and_encodes_without_quarantine(
-    medium: SynthData, written: dict[str, Path], agency: str
+def test_written_file_reads_back_and_encodes_quarantining_only_records_without_basis(
+    medium: SynthData, written: dict[str, Path], keyring: seal.Keyring, agency: str
 ) -> None:
     export = medium.export(agency)
     config = load_export_config(CONFIGS / export.config_name)
     table = read_table(written[agency], config.input)
     assert len(table.malformed) == 0
     pd.testing.assert_frame_equal(table.frame, export.frame, check_dtype=False)
-    result = encode(table.frame, config, secret=generate_secret(), row_numbers=table.row_numbers)
-    assert len(result.quarantine) == 0, result.quarantine.head().to_dict("records")
-    assert result.export.table.num_rows == len(export.frame)
+    register = read_consent_register(written[f"consent/{agency}"])
+    result = encode(table.frame, config, secret=generate_secret(), row_numbers=table.row_numbers,
+                    consent=register, keyring=keyring)
+    ids = export.frame[config.id_column]
+    no_basis = ~consent.linkage_basis_mask(register, ids, REGISTER_DATE)
+    assert result.quarantine["field"].eq("consent").all(), result.quarantine.head().to_dict("records")
+    assert result.quarantine["row_number"].tolist() == np.asarray(table.row_numbers)[no_basis].tolist()
+    assert result.export.table.num_rows == len(export.frame) - no_basis.sum()
+    assert (no_basis.sum() > 0) == (agency in ("course_provider", "coordination_office"))
 
 
 def test_truth_file_is_written(medium: SynthData, written: dict[str, Path]) -> None:
@@ -184,6 +202,184 @@ def test_household_members_share_family_names(medium: SynthData) -> None:
 def test_two_thousand_persons_is_quick() -> None:
     data = generate(2000, seed=99)
     assert all(len(e.frame) > 100 for e in data.exports)
+
+
+# ------------------------------------------------------------------------------ capture dates
+
+CAPTURED = {
+    "foreigners_authority": ("LETZTE_AENDERUNG", "%d.%m.%Y", r"\d\d\.\d\d\.\d{4}"),
+    "jobcentre": ("Stand", "%d.%m.%Y", r"\d\d\.\d\d\.\d{4}"),
+    "employment_agency": ("aenderungsdatum", "%Y-%m-%d", r"\d{4}-\d\d-\d\d"),
+    "course_provider": ("Stand", "%d/%m/%Y", r"\d\d/\d\d/\d{4}"),
+    "coordination_office": ("Erfasst am", "%d.%m.%y", r"\d\d\.\d\d\.\d\d"),
+}
+
+
+def _captured(data: SynthData, agency: str) -> pd.Series:
+    export = data.export(agency)
+    return pd.to_datetime(export.frame[export.captured_column], format=export.captured_format)
+
+
+def test_capture_date_column_per_agency_in_its_style(medium: SynthData) -> None:
+    for agency, (column, fmt, pattern) in CAPTURED.items():
+        export = medium.export(agency)
+        assert (export.captured_column, export.captured_format) == (column, fmt)
+        values = export.frame[column]
+        assert values.str.fullmatch(pattern).all(), agency  # never empty
+        dates = pd.to_datetime(values, format=fmt)
+        assert dates.min() >= pd.Timestamp("2023-01-01") and dates.max() <= pd.Timestamp("2026-06-30"), agency
+        assert dates.dt.year.nunique() == 4, agency
+
+
+def test_stale_language_levels_are_older_than_the_course_providers(medium: SynthData) -> None:
+    truth = medium.truth
+    levels = {}
+    for agency, column in (("course_provider", "Niveau"), ("coordination_office", "Sprachniveau")):
+        export = medium.export(agency)
+        levels[agency] = pd.DataFrame({
+            "record_id": export.frame[_id_column(export)], "level": export.frame[column],
+            "date": _captured(medium, agency)}).merge(truth[truth.agency == agency], on="record_id")
+    both = levels["coordination_office"].merge(levels["course_provider"], on="person_id", suffixes=("_co", "_cp"))
+    stale = both[both.level_co != both.level_cp]
+    assert len(stale) > 20
+    assert (stale.level_co < stale.level_cp).all()  # behind, never ahead
+    assert (stale.date_co < stale.date_cp).all()  # so newest-wins takes the course provider's level
+    assert (both.date_co < both.date_cp).mean() > 0.75
+    assert levels["coordination_office"].date.median() < levels["course_provider"].date.median()
+
+
+# --------------------------------------------------------------------------- consent registers
+
+
+@pytest.fixture(scope="module")
+def registers(medium: SynthData) -> dict[str, consent.ConsentRegister]:
+    return {a: consent.parse_register(medium.consent[a], source=a) for a in AGENCIES}
+
+
+def test_registers_cover_every_record_and_only_those(medium: SynthData) -> None:
+    for agency in AGENCIES:
+        frame = medium.consent[agency]
+        assert tuple(frame.columns) == consent.REGISTER_COLUMNS
+        assert all(isinstance(v, str) for col in frame.columns for v in frame[col])
+        ids = medium.export(agency).frame[_id_column(medium.export(agency))]
+        assert set(frame.record_id) == set(ids)  # within-agency duplicates have their own rows
+        linkage = frame[frame.purpose == "linkage"]
+        assert linkage.record_id.is_unique and len(linkage) == len(ids)
+        assert (linkage.recipients == "*").all() and (linkage.data_classes == "identity").all()
+        assert frame.groupby("record_id", sort=False).purpose.first().eq("linkage").all()  # its first row
+
+
+def test_registers_parse_and_every_status_appears(registers: dict[str, consent.ConsentRegister]) -> None:
+    for agency, register in registers.items():
+        counted = consent.counts(register, at=REGISTER_DATE)
+        assert all(n > 0 for n in counted.by_purpose[SHARING_PURPOSE].values()), agency
+        sharing = register.table[register.table.purpose == SHARING_PURPOSE]
+        assert (sharing.legal_basis == "consent").all()
+
+
+def test_statute_agencies_link_every_record(medium: SynthData, registers: dict[str, consent.ConsentRegister]) -> None:
+    statutes = {"foreigners_authority": "statute:AufenthG §86", "jobcentre": "statute:SGB II §50",
+                "employment_agency": "statute:SGB III §394"}
+    for agency, statute in statutes.items():
+        frame = medium.consent[agency]
+        linkage = frame[frame.purpose == "linkage"]
+        assert (linkage.legal_basis == statute).all() and (linkage.status == "accepted").all()
+        ids = medium.export(agency).frame[_id_column(medium.export(agency))]
+        assert consent.linkage_basis_mask(registers[agency], ids, REGISTER_DATE).all()
+        assert consent.linkage_basis_mask(registers[agency], ids, date(2031, 1, 1)).all()
+
+
+@pytest.mark.parametrize("agency", ["course_provider", "coordination_office"])
+def test_consent_agencies_have_records_without_linkage_basis(
+    medium: SynthData, registers: dict[str, consent.ConsentRegister], agency: str
+) -> None:
+    ids = medium.export(agency).frame[_id_column(medium.export(agency))]
+    basis = consent.linkage_basis_mask(registers[agency], ids, REGISTER_DATE)
+    assert 0.03 < 1 - basis.mean() < 0.1
+    np.testing.assert_array_equal(basis, consent.linkage_basis_mask(registers[agency], ids, date(2040, 1, 1)))
+    linkage = medium.consent[agency].query("purpose == 'linkage'").set_index("record_id").reindex(ids)
+    assert (linkage.legal_basis == "consent").all()
+    assert set(linkage.status[~basis]) == {"declined", "unknown"}
+    rows = medium.consent[agency][medium.consent[agency].record_id.isin(ids[~basis])]
+    assert len(rows) == (~basis).sum() and (rows.purpose == "linkage").all()  # no sharing rows without a basis
+
+
+def test_sharing_grants_name_other_agencies_and_their_classes(medium: SynthData) -> None:
+    for agency in AGENCIES:
+        sharing = medium.consent[agency].query("purpose == @SHARING_PURPOSE")
+        recipients = sharing.recipients.str.split(";").explode()
+        assert recipients.str.fullmatch("[a-z][a-z0-9_]{0,39}|\\*").all()
+        assert set(recipients) - {"*"} <= set(AGENCIES) - {agency}
+        accepted = sharing[sharing.status == "accepted"]
+        assert accepted.recipients.str.split(";").str.len().between(1, 4).all()
+        classes = accepted.data_classes.str.split(";")
+        assert classes.map(lambda c: c[0] == "identity" and set(c) <= set(DATA_CLASSES[agency])).all()
+        per_record = sharing.groupby("record_id").size()
+        assert (per_record == 2).any() and per_record.max() <= 2
+
+
+def test_withdrawn_rows_come_later_and_end_the_grant(
+    medium: SynthData, registers: dict[str, consent.ConsentRegister]
+) -> None:
+    for agency in AGENCIES:
+        frame = medium.consent[agency]
+        sharing = frame[frame.purpose == SHARING_PURPOSE]
+        withdrawn = sharing[sharing.status == "withdrawn"]
+        granted = sharing[sharing.status == "accepted"].merge(withdrawn, on="record_id", suffixes=("", "_w"))
+        assert len(granted) == len(withdrawn) > 0
+        assert (granted.recorded_w > granted.recorded).all()  # ISO strings compare as dates
+        assert ((granted.recipients_w == "*") | (granted.recipients_w == granted.recipients)).all()
+        assert (granted.recipients_w == "*").any()
+        first = granted.recipients.str.split(";").str[0]
+        for recipient in set(first):
+            ids = granted.record_id[first == recipient]
+            for at in (REGISTER_DATE, date(2031, 1, 1)):
+                assert not consent.allows_mask(registers[agency], ids, recipient=recipient, purpose=SHARING_PURPOSE,
+                                               data_class="identity", at=at).any()
+
+
+def test_expired_grants_ended_before_2026_and_valid_ones_last(
+    medium: SynthData, registers: dict[str, consent.ConsentRegister]
+) -> None:
+    for agency in AGENCIES:
+        frame = medium.consent[agency]
+        assert (frame.valid_from <= "2026-06-30").all() and (frame.recorded <= "2026-06-30").all()
+        assert (frame.recorded != "").all()
+        ends = frame.valid_until[frame.valid_until != ""]
+        assert ((ends < "2026-01-01") | (ends > "2030-12-31")).all()
+        ended = frame[(frame.valid_until != "") & (frame.valid_until < "2026-01-01")]
+        assert set(ended.status) == {"accepted", "expired"}
+        assert (frame.status != "expired").sum() == len(frame) - (ended.status == "expired").sum()
+        ids, recipient = ended.record_id, ended.recipients.str.split(";").str[0]
+        for name in set(recipient):
+            assert not consent.allows_mask(registers[agency], ids[recipient == name], recipient=name,
+                                           purpose=SHARING_PURPOSE, data_class="identity", at=REGISTER_DATE).any()
+
+
+def test_most_records_share_something_with_someone(
+    medium: SynthData, registers: dict[str, consent.ConsentRegister]
+) -> None:
+    for agency in AGENCIES:
+        ids = medium.export(agency).frame[_id_column(medium.export(agency))]
+        shared = np.zeros(len(ids), dtype=bool)
+        for recipient in set(AGENCIES) - {agency}:
+            allowed = consent.allows_mask(registers[agency], ids, recipient=recipient, purpose=SHARING_PURPOSE,
+                                          data_class="identity", at=REGISTER_DATE)
+            np.testing.assert_array_equal(allowed, consent.allows_mask(
+                registers[agency], ids, recipient=recipient, purpose=SHARING_PURPOSE, data_class="identity",
+                at=date(2030, 12, 31)))
+            shared |= allowed
+        assert 0.7 < shared.mean() < 0.9, agency
+
+
+def test_written_registers_read_back(medium: SynthData, written: dict[str, Path],
+                                     registers: dict[str, consent.ConsentRegister]) -> None:
+    for agency in AGENCIES:
+        path = written[f"consent/{agency}"]
+        assert path == path.parent.parent / "consent" / f"{agency}.csv"
+        assert path.read_text(encoding="utf-8").splitlines()[0] == ",".join(consent.REGISTER_COLUMNS)
+        register = read_consent_register(path)
+        pd.testing.assert_frame_equal(register.table, registers[agency].table)
 
 
 # --------------------------------------------------------------------------------------- name data

@@ -32,7 +32,7 @@ from typing import Any
 import click
 
 import linkage
-from linkage import io, jobs
+from linkage import io, jobs, seal
 from linkage.errors import LinkageError
 from linkage.keys import generate_secret
 
@@ -95,7 +95,7 @@ def cli(debug: bool) -> None:
 
 @cli.group()
 def keys() -> None:
-    """Create and check the project secret shared among agencies."""
+    """Create and check the project secret shared among agencies, and recipient key pairs."""
 
 
 @keys.command("init")
@@ -121,6 +121,30 @@ def keys_check(path: Path) -> None:
     click.echo(f"key check value: {io.read_secret(path).key_check_value}")
 
 
+@keys.command("recipient")
+@click.argument("name")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the private key file NAME.key (created 0700 when missing).")
+@click.option("--keyring", "keyring_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Keyring file to add the public key to (default: OUT/keyring.json; created when missing).")
+@click.option("--replace", is_flag=True, help="Replace another public key the keyring already holds for NAME.")
+@_handle_errors
+def keys_recipient(name: str, out_dir: Path, keyring_path: Path | None, replace: bool) -> None:
+    """Create an X25519 key pair for recipient NAME (an office that may open sealed payloads).
+
+    Writes the private key to OUT/NAME.key (mode 0600; never overwrites; it stays with NAME) and
+    adds the public key to the keyring the agencies seal with. The printed key id identifies the
+    public key: NAME and the agencies compare it.
+    """
+    pair = seal.generate_recipient_key(name)
+    key_path = out_dir / f"{name}.key"
+    keyring_path = keyring_path or out_dir / "keyring.json"
+    keyring = io.create_recipient(pair, key_path, keyring_path, replace=replace)
+    click.echo(f"wrote private key of recipient '{name}' {key_path} (mode 0600; give it to {name} only)")
+    click.echo(f"added '{name}' to keyring {keyring_path} ({len(keyring)} recipient(s))")
+    click.echo(f"key id: {pair.key_id}")
+
+
 # ----------------------------------------------------------------------------------------- encode
 
 
@@ -138,26 +162,38 @@ def keys_check(path: Path) -> None:
               help="Reference map CSV, local id -> record reference (default: INPUT's name + .refmap.csv).")
 @click.option("--workers", type=click.IntRange(0, 64), default=1, show_default=True,
               help="Processes to encode with (0 = one per CPU core); the output is identical for any number.")
+@click.option("--consent", "consent_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="The agency's consent register (CSV); overrides consent.register of the config.")
+@click.option("--keyring", "keyring_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Recipients' public keys (from 'linkage keys recipient'); overrides payload.keyring.")
 @click.option("--fail-on-quarantine", is_flag=True, help=f"Exit with {EXIT_QUARANTINE} if any row was quarantined.")
 @_handle_errors
 def encode(config_path: Path, secret_path: Path, input_path: Path, output: Path, quarantine: Path | None,
-           ref_map: Path | None, workers: int, fail_on_quarantine: bool) -> None:
+           ref_map: Path | None, workers: int, consent_path: Path | None, keyring_path: Path | None,
+           fail_on_quarantine: bool) -> None:
     """Encode an agency export INPUT (CSV, .xlsx or Parquet) for the linkage unit.
 
     Writes the signed encoded export to OUTPUT; rows that cannot be encoded go to the quarantine
-    file (row number and reason, no values) and the reference map stays with the agency.
+    file (row number and reason, no values) and the reference map stays with the agency. With a
+    consent register, records without a linkage basis are not encoded (quarantine reason
+    consent.no_linkage_basis) and each record's payload is sealed for the recipients its grants
+    allow.
     """
     secret = io.read_secret(secret_path)
     progress = _Progress("encoding")
     try:
         summary = jobs.encode_file(input_path, config_path, output, secret=secret, quarantine_path=quarantine,
                                    reference_map_path=ref_map, progress=progress,
-                                   workers=workers or os.cpu_count() or 1)
+                                   workers=workers or os.cpu_count() or 1, consent_path=consent_path,
+                                   keyring_path=keyring_path)
     finally:
         progress.close()
     click.echo(f"{summary.agency}: {summary.encoded} of {summary.input_rows} rows encoded -> {summary.output}")
     click.echo(f"key check value {summary.key_check_value}, schema {summary.schema_fingerprint[:19]}")
     click.echo(f"reference map (keep it here) -> {summary.reference_map}")
+    if summary.envelopes_by_recipient:
+        per = ", ".join(f"{k} {v}" for k, v in summary.envelopes_by_recipient.items())
+        click.echo(f"sealed {summary.envelopes} payload envelope(s): {per}")
     if summary.warnings:
         click.echo(f"{sum(summary.warnings.values())} rows encoded with reduced evidence -> {summary.warnings_path}",
                    err=True)
@@ -240,6 +276,66 @@ def link(encoded: tuple[Path, ...], config_path: Path | None, output: Path, expe
     click.echo(f"  {summary.entities} persons -> {summary.output / 'entities.parquet'}")
 
 
+# ---------------------------------------------------------------------------------------- deliver
+
+
+@cli.command()
+@click.argument("result_dir", metavar="RESULT", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--recipient", required=True, help="Recipient name (as in the keyring and the consent registers).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Delivery package to write (Parquet).")
+@click.option("--own-agency", help="The recipient's own agency in the result (default: the agency named like it).")
+@_handle_errors
+def deliver(result_dir: Path, recipient: str, output: Path, own_agency: str | None) -> None:
+    """Assemble RECIPIENT's delivery package from a link result (linkage unit).
+
+    Per person: the sealed envelopes addressed to the recipient from every member record, plus
+    the recipient's own record references. The linkage unit cannot open the envelopes.
+    """
+    s = jobs.deliver_file(result_dir, recipient, output, own_agency=own_agency)
+    per = ", ".join(f"{k} {v}" for k, v in s.envelopes_by_agency.items()) or "none"
+    click.echo(f"package for '{s.recipient}' -> {s.output}")
+    click.echo(f"  {s.entities} persons, {s.envelopes} envelopes (by agency: {per}), "
+               f"{s.own_records} own records of agency {s.own_agency or '(none)'}")
+
+
+# ------------------------------------------------------------------------------------------- view
+
+
+@cli.command()
+@click.argument("package_path", metavar="PACKAGE", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--private-key", "key_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The recipient's private key file (from 'linkage keys recipient').")
+@click.option("--purpose", help="Purpose to view for (default: the package's only purpose).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="View to write: .xlsx (sheets persons, duplicates), .csv or .parquet (plus OUT.duplicates.*).")
+@click.option("--ref-map", "ref_map", type=click.Path(dir_okay=False, path_type=Path),
+              help="The recipient's own reference map (from its 'linkage encode') to show local record ids.")
+@click.option("--at", "at", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Day the grants must be valid on (default: today).")
+@click.option("--audit-log", "audit_log", type=click.Path(dir_okay=False, path_type=Path),
+              help="Audit log to append to (default: view-audit.jsonl beside OUTPUT).")
+@_handle_errors
+def view(package_path: Path, key_path: Path, purpose: str | None, output: Path, ref_map: Path | None,
+         at: Any, audit_log: Path | None) -> None:
+    """Open a delivery PACKAGE (recipient) and write the consent-scoped view: one row per person.
+
+    Only envelopes of the purpose that are valid today are opened; each field shows the newest
+    value with its agency and capture date, other values as conflicts. A second sheet lists the
+    recipient's own duplicate records. Every view is logged (counts and references, no values).
+    """
+    s = jobs.view_file(package_path, key_path, output, purpose=purpose, at=at.date() if at else None,
+                       reference_map_path=ref_map, audit_log_path=audit_log)
+    click.echo(f"view of '{s.recipient}' for purpose {s.purpose or '(none)'} on {s.at}: {s.persons} persons "
+               f"from {s.envelopes_opened} envelopes -> {', '.join(str(p) for p in s.outputs)}")
+    click.echo(f"  skipped: {s.skipped_expired} not valid on {s.at}, {s.skipped_other_purpose} of other purposes; "
+               f"{s.duplicate_entities} own duplicates to merge; package made {s.package_created}")
+    if s.purpose is not None and s.purpose not in s.purposes_in_package:
+        click.echo(f"note: the package holds no envelope for purpose '{s.purpose}' (it has: "
+                   f"{', '.join(s.purposes_in_package) or 'none'})", err=True)
+    click.echo(f"  logged -> {s.audit_log}")
+
+
 # ------------------------------------------------------------------------------------ synth, demo
 
 
@@ -268,9 +364,11 @@ def synth(persons: int, seed: int, out_dir: Path) -> None:
 def demo(out_dir: Path, persons: int, seed: int) -> None:
     """Run the whole three-party flow on generated data and score it against the truth.
 
-    Writes DIR/exports/ (agency files, truth.csv, quarantine and reference maps beside them),
-    DIR/keys/project.key, DIR/encoded/ (one signed encoded export per agency) and DIR/result/
-    (the linkage unit's entities, pairs, review list and manifest).
+    Writes DIR/exports/ (agency files, truth.csv, consent registers, quarantine and reference
+    maps), DIR/keys/ (project secret, recipient key pairs, keyring), DIR/encoded/ (one signed
+    encoded export per agency, with scopes and sealed payloads), DIR/result/ (the linkage unit's
+    entities, pairs, review list and manifest), DIR/packages/ (one delivery package per recipient)
+    and DIR/views/<recipient>.xlsx (each office's consent-scoped view, with the audit log).
     """
     from linkage import demo as demo_mod
 
@@ -290,6 +388,9 @@ def demo(out_dir: Path, persons: int, seed: int) -> None:
     click.echo(f"exports: {summary.exports_dir}")
     click.echo(f"encoded: {summary.encoded_dir}")
     click.echo(f"result:  {lk.output}  (entities, pairs, review, manifest.json)")
+    for v in summary.views:
+        click.echo(f"view of {v.recipient:<22} {v.persons:>6} persons from {v.envelopes:>6} envelopes, "
+                   f"{v.duplicate_entities:>4} own duplicates to merge -> {v.view}")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -41,6 +41,10 @@ __all__ = [
     "InputSpec",
     "DateSpec",
     "ExportConfig",
+    "ConsentSpec",
+    "PayloadField",
+    "PayloadSpec",
+    "PAYLOAD_NORMALISERS",
     "parse_schema",
     "parse_export_config",
 ]
@@ -217,9 +221,58 @@ class DateSpec:
     invalid: Literal["quarantine", "missing"] = "quarantine"
 
 
+#: How a payload field's value may be normalised before sealing (``none``: as the agency wrote it).
+PAYLOAD_NORMALISERS: tuple[str, ...] = ("none", "birth_date", "sex", "nationality")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConsentSpec:
+    """The agency's consent register (issue #5): a register is required to encode.
+
+    ``register`` is a path relative to the export config's folder (None: given at encode time,
+    e.g. ``linkage encode --consent FILE``); ``delimiter`` None means told from the header.
+    """
+
+    register: str | None = None
+    delimiter: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PayloadField:
+    """One field sealed for recipients: its name in the view, the agency's column, its data class."""
+
+    name: str
+    column: str
+    data_class: str
+    normalise: Literal["none", "birth_date", "sex", "nationality"] = "none"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PayloadSpec:
+    """What is sealed per record for the recipients its grants allow.
+
+    ``captured`` names the column with the date the record was captured or last changed (read
+    with ``captured_formats``; when None, or for a cell that cannot be read, the encoding date).
+    ``keyring`` is a path relative to the export config's folder (None: given at encode time).
+    """
+
+    fields: tuple[PayloadField, ...]
+    captured: str | None = None
+    captured_formats: tuple[str, ...] = ("%d.%m.%Y",)
+    keyring: str | None = None
+
+    def columns(self) -> tuple[str, ...]:
+        cols = [f.column for f in self.fields] + ([self.captured] if self.captured else [])
+        return tuple(dict.fromkeys(cols))
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ExportConfig:
-    """One agency's export format and the schema it encodes into."""
+    """One agency's export format and the schema it encodes into.
+
+    ``consent`` None means the agency links all records under its own responsibility and seals
+    no payloads; a ``payload`` requires ``consent`` (envelopes go only where a grant allows).
+    """
 
     version: int
     agency: str
@@ -228,6 +281,8 @@ class ExportConfig:
     columns: tuple[tuple[str, tuple[str, ...]], ...]
     birth_date: DateSpec
     reference: Literal["pseudonym", "local_id"] = "pseudonym"
+    consent: ConsentSpec | None = None
+    payload: PayloadSpec | None = None
 
     def columns_for(self, role: str) -> tuple[str, ...]:
         for r, cols in self.columns:
@@ -287,6 +342,11 @@ def parse_export_config(data: Mapping[str, Any], schema: Schema, *, source: str 
     input_spec = _input(top.table("input", {}))
     columns = _columns(top.table("columns"), top.table("attributes", {}))
     birth_date = _date_spec(top.table("birth_date", {}))
+    consent = _consent(top.table("consent", None))
+    payload = _payload(top.table("payload", None))
+    if payload is not None and consent is None:
+        top.problem("payload", "needs a [consent] section: envelopes are sealed only for the recipients a "
+                               "grant in the consent register names")
     top.finish()
     roles = {role for role, _ in columns}
     for spec in schema.fields:
@@ -297,7 +357,7 @@ def parse_export_config(data: Mapping[str, Any], schema: Schema, *, source: str 
     raise_if_problems(source, problems)
     return ExportConfig(
         version=version, agency=agency, schema=schema, input=input_spec, columns=columns,
-        birth_date=birth_date, reference=reference,
+        birth_date=birth_date, reference=reference, consent=consent, payload=payload,
     )
 
 
@@ -497,3 +557,53 @@ def _date_spec(r: Reader | None) -> DateSpec:
     return DateSpec(formats=formats or ("%d.%m.%Y",), calendar=calendar or "gregorian",
                     unknown_day_month=unknown or (), two_digit_year_pivot=30 if pivot is None else pivot,
                     invalid=invalid or "quarantine")
+
+
+def _consent(r: Reader | None) -> ConsentSpec | None:
+    if r is None:
+        return None
+    register = r.str("register", None)
+    delimiter = r.raw("delimiter", None)
+    if delimiter is not None and (not isinstance(delimiter, str) or delimiter not in (",", ";", "\t")):
+        r.problem("delimiter", "must be ',', ';' or '\\t' (or left out to tell it from the header)")
+        delimiter = None
+    r.finish()
+    return ConsentSpec(register=register, delimiter=delimiter)
+
+
+def _payload(r: Reader | None) -> PayloadSpec | None:
+    if r is None:
+        return None
+    keyring = r.str("keyring", None)
+    captured = r.str("captured", None)
+    formats = r.str_list("captured_formats", ("%d.%m.%Y",), allow_single=True)
+    for i, fmt in enumerate(formats or ()):
+        directives = sorted(d for d in re.findall(r"%.", fmt) if d != "%%")
+        if directives not in (["%Y", "%d", "%m"], ["%d", "%m", "%y"]):
+            r.problem(f"captured_formats[{i}]", "must contain %d, %m and one of %Y or %y, each once (and no "
+                                               "other directive)")
+    fields_reader = r.table("fields")
+    fields: list[PayloadField] = []
+    if fields_reader is not None:
+        for name in list(fields_reader.data):
+            if not _NAME_RE.match(name):
+                fields_reader.problem(name, "payload field names must be lower-case letters, digits and '_', "
+                                            "starting with a letter (at most 40)")
+            f = fields_reader.table(name)
+            if f is None:
+                continue
+            column = f.str("column")
+            data_class = f.str("class")
+            if data_class is not None and not _NAME_RE.match(data_class):
+                f.problem("class", "must be an identifier such as 'identity', 'language' or 'residence'")
+            normalise = f.str("normalise", "none", choices=PAYLOAD_NORMALISERS)
+            f.finish()
+            if column and data_class:
+                fields.append(PayloadField(name=name, column=column, data_class=data_class,
+                                           normalise=normalise or "none"))
+        fields_reader.finish()
+        if not fields_reader.data:
+            fields_reader.problem("", "lists no field; name at least one (or leave [payload] out)")
+    r.finish()
+    return PayloadSpec(fields=tuple(fields), captured=captured, captured_formats=formats or ("%d.%m.%Y",),
+                       keyring=keyring)

@@ -1,19 +1,24 @@
 """The demo: the whole three-party flow on generated data.
 
 Contract: ``run_demo(out_dir, persons=, seed=)`` plays every party in turn and writes
-``out_dir/exports`` (agency files, truth.csv, quarantine files and reference maps: the agencies'
-side), ``out_dir/keys/project.key`` (reused when present), ``out_dir/encoded/<agency>.parquet``
-(what the agencies hand over) and ``out_dir/result/`` (the linkage unit's result, made from the
-encoded exports alone). It returns a summary including pairwise precision, recall and F1 of the
-persons found against ``truth.csv``, which only the demo can join (through the agencies'
-reference maps). Deterministic for a seed except for the secret, which is generated fresh
-unless the key file exists (results do not depend on which secret).
+``out_dir/exports`` (agency files, truth.csv, consent registers in ``consent/``, quarantine files
+and reference maps: the agencies' side), ``out_dir/keys/project.key`` (the agencies' shared
+secret), ``out_dir/keys/recipients/<name>.key`` and ``keyring.json`` (one key pair per recipient
+office; all reused when present), ``out_dir/encoded/<agency>.parquet`` (what the agencies hand
+over: encodings, scopes and sealed payloads), ``out_dir/result/`` (the linkage unit's result,
+made from the encoded exports alone), ``out_dir/packages/<recipient>.parquet`` (what the linkage
+unit delivers) and ``out_dir/views/<recipient>.xlsx`` (what each office sees, with its audit log
+``views/view-audit.jsonl``). It returns a summary including pairwise precision, recall and F1
+of the persons found against ``truth.csv``, which only the demo can join (through the agencies'
+reference maps). Deterministic for a seed except for the keys, which are generated fresh unless
+the key files exist (results do not depend on which keys), and the envelopes' random nonces.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 
@@ -21,7 +26,10 @@ import pandas as pd
 
 from . import io, jobs, synth
 from .evaluate import PairQuality, pair_quality
+from .io.views import append_audit, write_view
 from .keys import generate_secret
+from .seal import RecipientKeyPair, generate_recipient_key
+from .view import build_view
 
 __all__ = ["DemoSummary", "run_demo", "example_configs_dir"]
 
@@ -34,6 +42,17 @@ class DemoSummary:
     encodes: tuple[jobs.EncodeSummary, ...]
     link: jobs.LinkSummary
     quality: PairQuality
+    views: tuple["ViewSummary", ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ViewSummary:
+    recipient: str
+    package: Path
+    view: Path
+    persons: int
+    envelopes: int
+    duplicate_entities: int
 
 
 def example_configs_dir() -> Path:
@@ -52,18 +71,48 @@ def run_demo(out_dir: str | os.PathLike[str], *, persons: int = 2000, seed: int 
         key_path.parent.mkdir(parents=True, exist_ok=True)
         secret = generate_secret()
         io.write_secret(key_path, secret)
+    recipients = [export.agency for export in data.exports]  # every office is also a recipient
+    keys = _recipient_keys(out / "keys", recipients)
     configs = example_configs_dir()
     summaries = []
     for export in data.exports:
         summaries.append(jobs.encode_file(
             exports_dir / export.file_name, configs / export.config_name,
             encoded_dir / f"{export.agency}.parquet", secret=secret,
+            consent_path=exports_dir / "consent" / f"{export.agency}.csv", keyring_path=out / "keys" / "keyring.json",
         ))
     result_dir = out / "result"
     linked = jobs.link_files([s.output for s in summaries], result_dir, job_config_path=configs / "link_job.toml",
                              expected_key_check=secret.key_check_value)
+    views = []
+    today = datetime.now(timezone.utc).date()
+    for recipient in recipients:  # the linkage unit delivers; each office opens its own package
+        package_path = out / "packages" / f"{recipient}.parquet"
+        jobs.deliver_file(result_dir, recipient, package_path)
+        ref_map = next(s.reference_map for s in summaries if s.agency == recipient)
+        view = build_view(io.read_package(package_path), keys[recipient], at=today,
+                          reference_map=io.read_string_csv(ref_map))
+        view_path = out / "views" / f"{recipient}.xlsx"
+        written = write_view(view, view_path)
+        append_audit(out / "views" / "view-audit.jsonl", view, written)
+        counts = view.audit["counts"]
+        views.append(ViewSummary(recipient, package_path, view_path, len(view.persons), counts["envelopes_opened"],
+                                 len(view.duplicates)))
     return DemoSummary(exports_dir, encoded_dir, secret.key_check_value, tuple(summaries), linked,
-                       _quality(result_dir, exports_dir, summaries))
+                       _quality(result_dir, exports_dir, summaries), tuple(views))
+
+
+def _recipient_keys(keys_dir: Path, names: list[str]) -> dict[str, RecipientKeyPair]:
+    """Each recipient's key pair (created with its keyring entry when missing)."""
+    out = {}
+    for name in names:
+        path = keys_dir / "recipients" / f"{name}.key"
+        if path.exists():
+            out[name] = io.read_recipient_key(path)
+        else:
+            out[name] = generate_recipient_key(name)
+            io.create_recipient(out[name], path, keys_dir / "keyring.json", replace=True)
+    return out
 
 
 def _quality(result_dir: Path, exports_dir: Path, summaries: list[jobs.EncodeSummary]) -> PairQuality:

@@ -10,13 +10,23 @@ the agency-only reference map (local id -> record reference) and the quarantine 
 field, reason code) of rows that could not be encoded. Every input row ends up in exactly one of
 the export or the quarantine. No record value enters a message, a reason or the metadata.
 
+Consent and payloads (issue #5): with a consent register (required when the config has a
+``[consent]`` section), rows whose record has no valid ``linkage`` grant at the encoding date are
+not encoded: they go to the quarantine as ``consent, no_linkage_basis``. Every encoded record
+carries its scopes (:func:`linkage.consent.scopes_column`). With a ``[payload]`` section and a
+keyring, each record's payload fields are sealed (:func:`linkage.seal.seal_payload`) once per
+scope that names a recipient, with exactly the fields of the data classes the scope covers; a
+scope that covers none of them gets no envelope. Unreadable capture dates fall back to the
+encoding date and are listed in the warnings.
+
 Speed: Python work is done once per *distinct* value (names and dates repeat a lot), everything
-per row is numpy. Output is a pure function of (records, config, secret, created).
+per row is numpy; sealing is one AEAD call per envelope. Output is a pure function of (records,
+config, secret, created, register), except the envelopes' ephemeral keys and nonces, which are
+fresh random values by design.
 """
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -30,12 +40,16 @@ import pyarrow as pa
 
 from . import bloom
 from ._columns import Column, normalise_field
-from .config import ExportConfig, Schema
-from .encoded import BLOCK_KEY_BYTES, FORMAT, FORMAT_VERSION, EncodedExport, arrow_schema, seal_metadata
-from .errors import DataError
+from .config import DateSpec, ExportConfig, PayloadSpec, Schema
+from .consent import ANY, LINKAGE, ConsentRegister, linkage_basis_mask, scopes_column
+from .countries import normalize_nationality
+from .encoded import (BLOCK_KEY_BYTES, ENVELOPE_TYPE, FORMAT, FORMAT_VERSION, SCOPE_TYPE, EncodedExport,
+                      arrow_schema, seal_metadata)
+from .errors import ConfigError, ConsentError, DataError
 from .keys import ProjectSecret
 from ._blake2b import keyed_digests, keyed_digests_of_joined
-from .normalize import DateValue
+from .normalize import DateValue, parse_date, normalize_sex
+from .seal import Keyring, PayloadSealer
 from .tokens import Incidence, component_ids, date_array, incidence
 
 __all__ = ["EncodeResult", "encode", "QUARANTINE_COLUMNS"]
@@ -70,6 +84,8 @@ def encode(
     created: datetime | None = None,
     progress: Progress | None = None,
     workers: int = 1,
+    consent: ConsentRegister | None = None,
+    keyring: Keyring | None = None,
 ) -> EncodeResult:
     """Encode ``records`` (all cells strings) with ``config`` under the project ``secret``.
 
@@ -77,21 +93,33 @@ def encode(
     the quarantine. Raises DataError for a missing column or an empty table; single bad rows are
     quarantined, never raised. ``workers > 1`` encodes parts of the input in that many processes;
     the output is identical for any number of workers (everything but id duplicates is row-local).
+    ``consent`` is the agency's register (required when the config has ``[consent]``), ``keyring``
+    the recipients' public keys (required with ``[payload]``); grants are evaluated at the date of
+    ``created``. ConsentError when the register grants data to a recipient the keyring lacks.
     """
     _check_columns(records, config)
     if len(records) == 0:
         raise DataError("the input has no data rows")
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
+    created = created or datetime.now(timezone.utc)
+    _check_consent_inputs(config, consent, keyring)
     schema = config.schema
     n = len(records)
     row_numbers = np.arange(1, n + 1, dtype=np.int64) if row_numbers is None else np.asarray(row_numbers, np.int64)
     local_ids = pd.Series([str(v).strip() for v in records[config.id_column].fillna("").tolist()], dtype=object)
     id_problems = _id_problems(local_ids, row_numbers)
     id_bad = np.isin(row_numbers, id_problems["row_number"].to_numpy())
+    public_keys = None if keyring is None else {name: keyring.lookup(name) for name in keyring}
+    sealing = _Sealing(config.agency, config.payload, consent, public_keys, created.date()) if consent is not None else None
+    if consent is not None:
+        no_basis = ~id_bad & ~linkage_basis_mask(consent, local_ids.to_numpy(dtype=object), created.date())
+        id_problems = pd.concat([id_problems, pd.DataFrame({"row_number": row_numbers[no_basis], "field": "consent",
+                                                            "reason": "no_linkage_basis"})], ignore_index=True)
+        id_bad = id_bad | no_basis
     size = max(1, min(_CHUNK_ROWS, -(-n // workers)))
     jobs = [(records.iloc[a : a + size], local_ids.iloc[a : a + size], row_numbers[a : a + size],
-             id_bad[a : a + size], config, secret) for a in range(0, n, size)]
+             id_bad[a : a + size], config, secret, sealing) for a in range(0, n, size)]
     parts: list[_Part] = []
     for part in _run_parts(jobs, workers):
         parts.append(part)
@@ -103,18 +131,27 @@ def encode(
     warnings = (pd.concat([p.warnings for p in parts], ignore_index=True)
                 .sort_values(["row_number", "field"], kind="stable").reset_index(drop=True))
     present = {spec.name: sum(p.present[spec.name] for p in parts) for spec in schema.fields}
+    envelopes = table.column("envelopes").combine_chunks()
+    recipients = pd.Series(envelopes.flatten().field("recipient").to_numpy(zero_copy_only=False), dtype=object)
+    consent_stats = {"register": consent is not None, "payload": config.payload is not None,
+                     "no_linkage_basis": int((id_problems["field"] == "consent").sum()),
+                     "records_with_scopes": int(np.count_nonzero(np.asarray(
+                         table.column("scopes").combine_chunks().value_lengths().fill_null(0)))),
+                     "envelopes": int(len(recipients)),
+                     "envelopes_by_recipient": {str(k): int(v) for k, v in recipients.value_counts().sort_index().items()}}
     metadata = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "library_version": _library_version(),
         "agency": config.agency,
-        "created": (created or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "record_count": table.num_rows,
         "schema": schema.to_dict(),
         "schema_fingerprint": schema.fingerprint(),
         "stats": {"input_rows": n, "quarantined_rows": n - table.num_rows, "present": present,
                   "warnings": {f"{f}.{r}": int(c) for (f, r), c in
-                               warnings.groupby(["field", "reason"]).size().items()}},
+                               warnings.groupby(["field", "reason"]).size().items()},
+                  "consent": consent_stats},
     }
     export = EncodedExport(table, seal_metadata(table, metadata, secret=secret))
     reference_map = pd.DataFrame({"local_id": [i for p in parts for i in p.local_ids],
@@ -148,7 +185,7 @@ def _encode_part_job(job: tuple[Any, ...]) -> _Part:
 
 
 def _encode_part(records: pd.DataFrame, local_ids: pd.Series, row_numbers: np.ndarray, id_bad: np.ndarray,
-                 config: ExportConfig, secret: ProjectSecret) -> _Part:
+                 config: ExportConfig, secret: ProjectSecret, sealing: "_Sealing | None" = None) -> _Part:
     """Normalise, quarantine and encode a contiguous part of the input (all of it row-local)."""
     columns: dict[str, Column] = {}
     results = {}
@@ -163,7 +200,15 @@ def _encode_part(records: pd.DataFrame, local_ids: pd.Series, row_numbers: np.nd
     kept_ids = local_ids[keep].tolist()
     refs = _record_refs(kept_ids, config, secret)
     columns = {name: col.take(keep) for name, col in columns.items()}
-    table = _ChunkEncoder(config.schema, secret).encode_chunk(columns, refs)
+    scopes = envelopes = None
+    if sealing is not None:
+        scopes = sealing.scopes(kept_ids)
+        if sealing.payload is not None:
+            envelopes, late = sealing.seal(records[keep], refs, scopes, config.birth_date)
+            late_warn = pd.DataFrame({"row_number": row_numbers[keep][late], "field": "payload.captured",
+                                      "reason": "unparseable"})
+            warnings = pd.concat([warnings, late_warn], ignore_index=True)
+    table = _ChunkEncoder(config.schema, secret).encode_chunk(columns, refs, scopes, envelopes)
     present = {name: col.rows_present() for name, col in columns.items()}
     return _Part(table, quarantine, warnings, kept_ids, refs, present)
 
@@ -176,6 +221,7 @@ def _library_version() -> str:
 
 def _check_columns(records: pd.DataFrame, config: ExportConfig) -> None:
     wanted = [col for _, cols in config.columns for col in cols]
+    wanted += list(config.payload.columns()) if config.payload is not None else []
     missing = [col for col in dict.fromkeys(wanted) if col not in records.columns]
     if missing:
         raise DataError(
@@ -259,7 +305,8 @@ class _ChunkEncoder:
         return bloom.blip(filters, seeds, self.secret.subkey(f"blip/{name}"), p) if p > 0 else filters
 
     # -------------------------------------------------------------------------------- chunk
-    def encode_chunk(self, columns: dict[str, Column], refs: Sequence[str]) -> pa.Table:
+    def encode_chunk(self, columns: dict[str, Column], refs: Sequence[str], scopes: pa.Array | None = None,
+                     envelopes: pa.Array | None = None) -> pa.Table:
         schema = self.schema
         n = len(refs)
         salt_field = schema.hardening.salt_field
@@ -296,7 +343,8 @@ class _ChunkEncoder:
         for key in schema.blocking:
             arrays[f"bk_{key.name}"] = self._blocking_array(key.name, key.components, columns, n)
         empty = pa.ListArray.from_arrays(pa.array(np.zeros(n + 1, np.int32)), pa.array([], pa.null()))
-        arrays["scopes"] = arrays["envelopes"] = empty
+        arrays["scopes"] = empty if scopes is None else scopes
+        arrays["envelopes"] = empty if envelopes is None else envelopes
         target = arrow_schema(schema)
         return pa.Table.from_arrays([arrays[f.name].cast(f.type) for f in target], schema=target)
 
@@ -408,3 +456,106 @@ def _binary_array(matrix: np.ndarray, present: np.ndarray | None = None) -> pa.A
         validity = pa.py_buffer(np.packbits(present, bitorder="little").tobytes())
         null_count = int((~present).sum())
     return pa.Array.from_buffers(pa.binary(width), len(matrix), [validity, buffer], null_count=null_count)
+
+
+# ------------------------------------------------------------------------------- consent, payload
+
+
+def _check_consent_inputs(config: ExportConfig, consent: ConsentRegister | None, keyring: Keyring | None) -> None:
+    if config.consent is not None and consent is None:
+        raise ConfigError(f"the export config of agency '{config.agency}' requires a consent register "
+                          "([consent]); give it (linkage encode --consent FILE, or consent.register in the config)")
+    if config.payload is not None and keyring is None:
+        raise ConfigError(f"the export config of agency '{config.agency}' seals payloads ([payload]); give the "
+                          "recipients' keyring (linkage encode --keyring FILE, or payload.keyring in the config)")
+    if config.payload is not None and consent is not None and keyring is not None:
+        t = consent.table
+        sharing = (t["status"] == "accepted").to_numpy() & (t["purpose"] != LINKAGE).to_numpy()
+        named = consent.in_force[sharing[consent.in_force["grant"].to_numpy()]]["recipient"]
+        unknown = sorted(set(named.tolist()) - {ANY} - set(keyring))
+        if unknown:
+            raise ConsentError(f"{consent.source} grants data to recipient(s) {', '.join(unknown)} that the keyring "
+                               f"{keyring.source or ''} lacks; add their public keys (linkage keys recipient NAME "
+                               "--keyring FILE) or correct the register")
+
+
+def _iso_dates(values: Sequence[str], spec: DateSpec) -> list[str | None]:
+    """ISO date per value (None where a value is not a complete date), parsed once per distinct value."""
+    out: dict[str, str | None] = {}
+    for v in set(values):
+        parsed = parse_date(v, spec)
+        out[v] = (f"{parsed.year:04d}-{parsed.month:02d}-{parsed.day:02d}"
+                  if isinstance(parsed, DateValue) and parsed.day_month_known else None)
+    return [out[v] for v in values]
+
+
+@dataclass(frozen=True, slots=True)
+class _Sealing:
+    """Everything needed to evaluate grants and seal payloads in a worker (picklable)."""
+
+    agency: str
+    payload: PayloadSpec | None
+    register: ConsentRegister
+    public_keys: dict[str, bytes] | None  # recipient -> X25519 public key (a plain dict: picklable)
+    at: Any  # datetime.date: grants are evaluated and missing capture dates filled with it
+
+    def scopes(self, local_ids: Sequence[str]) -> pa.Array:
+        return scopes_column(self.register, np.asarray(local_ids, dtype=object), self.at).cast(pa.list_(SCOPE_TYPE))
+
+    def _values(self, records: pd.DataFrame, config_dates: DateSpec) -> dict[str, list[str | None]]:
+        assert self.payload is not None
+        out: dict[str, list[str | None]] = {}
+        for f in self.payload.fields:
+            raw = [str(v).strip() for v in records[f.column].fillna("").tolist()]
+            distinct = set(raw)
+            if f.normalise == "birth_date":
+                mapping = {}
+                for v in distinct:
+                    d = parse_date(v, config_dates)
+                    mapping[v] = (v if not isinstance(d, DateValue) else f"{d.year:04d}" if d.month is None or d.ambiguous
+                                  else f"{d.year:04d}-{d.month:02d}-{d.day:02d}")
+            elif f.normalise == "sex":
+                mapping = {v: s if isinstance(s := normalize_sex(v), str) else v for v in distinct}
+            elif f.normalise == "nationality":
+                mapping = {v: c if isinstance(c := normalize_nationality(v), str) else v for v in distinct}
+            else:
+                mapping = {v: v for v in distinct}
+            out[f.name] = [mapping[v] or None for v in raw]
+        return out
+
+    def seal(self, records: pd.DataFrame, refs: Sequence[str], scopes: pa.Array,
+             birth_dates: DateSpec | None = None) -> tuple[pa.Array, np.ndarray]:
+        """Envelopes per record (``list<ENVELOPE_TYPE>``) and the rows whose capture date was unreadable."""
+        assert self.payload is not None and self.public_keys is not None
+        payload = self.payload
+        values = self._values(records, birth_dates or DateSpec())
+        n = len(refs)
+        today = self.at.isoformat()
+        late = np.zeros(n, dtype=bool)
+        if payload.captured:
+            captured_spec = DateSpec(formats=payload.captured_formats, unknown_day_month=())
+            captured = _iso_dates([str(v).strip() for v in records[payload.captured].fillna("").tolist()], captured_spec)
+            late = np.array([c is None for c in captured], dtype=bool)
+            captured = [c or today for c in captured]
+        else:
+            captured = [today] * n
+        names = [f.name for f in payload.fields]
+        classes = [f.data_class for f in payload.fields]
+        columns = [values[name] for name in names]
+        sealer = PayloadSealer(self.public_keys, agency=self.agency)
+        out: list[list[dict[str, Any]]] = []
+        for i, record_scopes in enumerate(scopes.to_pylist()):
+            envelopes = []
+            for s in record_scopes or ():
+                if s["recipient"] == ANY or s["purpose"] == LINKAGE:
+                    continue
+                allowed = s["data_classes"]
+                fields = {name: col[i] for name, cls, col in zip(names, classes, columns)
+                          if col[i] is not None and (ANY in allowed or cls in allowed)}
+                if not fields:
+                    continue
+                envelopes.append(sealer.seal(
+                    fields, record_ref=refs[i], recipient=s["recipient"], purpose=s["purpose"],
+                    valid_from=s["valid_from"], valid_until=s["valid_until"], captured=captured[i]).to_arrow_dict())
+            out.append(envelopes)
+        return pa.array(out, type=pa.list_(ENVELOPE_TYPE)), late

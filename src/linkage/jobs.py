@@ -20,13 +20,15 @@ import pyarrow as pa
 
 from . import io
 from .bloom import popcount
+from .deliver import Package, deliver
 from .encode import QUARANTINE_COLUMNS, encode
 from .encoded import EncodedExport, binary_matrix, field_column
 from .errors import DataError
 from .keys import ProjectSecret
 from .link import link
 
-__all__ = ["EncodeSummary", "encode_file", "default_side_paths", "inspect_export", "LinkSummary", "link_files"]
+__all__ = ["EncodeSummary", "encode_file", "default_side_paths", "inspect_export", "LinkSummary", "link_files",
+           "DeliverSummary", "deliver_file", "ViewSummary", "view_file"]
 
 Progress = Callable[[int, int], None]
 _FIRST_ROWS = 5  # row numbers listed per quarantine reason in summaries
@@ -48,6 +50,8 @@ class EncodeSummary:
     warnings_path: Path
     warnings: dict[str, int]
     first_warned_rows: dict[str, tuple[int, ...]]
+    envelopes: int = 0
+    envelopes_by_recipient: dict[str, int] | None = None
 
 
 def default_side_paths(input_path: str | os.PathLike[str]) -> tuple[Path, Path]:
@@ -82,9 +86,24 @@ def encode_file(
     created: datetime | None = None,
     progress: Progress | None = None,
     workers: int = 1,
+    consent_path: str | os.PathLike[str] | None = None,
+    keyring_path: str | os.PathLike[str] | None = None,
 ) -> EncodeSummary:
-    """Read, encode and write one agency export plus its quarantine and reference map."""
+    """Read, encode and write one agency export plus its quarantine and reference map.
+
+    ``consent_path`` / ``keyring_path`` override the config's ``consent.register`` /
+    ``payload.keyring`` (which are relative to the config's folder). A register given without a
+    ``[consent]`` section in the config is used too.
+    """
     config = io.load_export_config(config_path)
+    here = Path(config_path).parent
+    if consent_path is None and config.consent is not None and config.consent.register is not None:
+        consent_path = here / config.consent.register
+    if keyring_path is None and config.payload is not None and config.payload.keyring is not None:
+        keyring_path = here / config.payload.keyring
+    delimiter = config.consent.delimiter if config.consent is not None else None
+    consent = io.read_consent_register(consent_path, delimiter=delimiter) if consent_path is not None else None
+    keyring = io.read_keyring(keyring_path) if keyring_path is not None and config.payload is not None else None
     table = io.read_table(input_path, config.input)
     default_q, default_ref = default_side_paths(input_path)
     quarantine_path = Path(quarantine_path or default_q)
@@ -94,7 +113,7 @@ def encode_file(
         raise DataError(f"no row of {input_path} could be read ({len(table.malformed)} malformed rows, "
                         f"listed in {quarantine_path})")
     result = encode(table.frame, config, secret=secret, row_numbers=table.row_numbers,
-                    created=created, progress=progress, workers=workers)
+                    created=created, progress=progress, workers=workers, consent=consent, keyring=keyring)
     quarantine = pd.concat([table.malformed, result.quarantine], ignore_index=True)
     quarantine = quarantine.sort_values(["row_number", "field"], kind="stable").reset_index(drop=True)
     io.write_csv(quarantine[list(QUARANTINE_COLUMNS)], quarantine_path)
@@ -120,6 +139,8 @@ def encode_file(
         warnings_path=warnings_path,
         warnings=warnings,
         first_warned_rows=first_warned,
+        envelopes=meta["stats"]["consent"]["envelopes"],
+        envelopes_by_recipient=meta["stats"]["consent"]["envelopes_by_recipient"],
     )
 
 
@@ -218,3 +239,87 @@ def link_files(
         entities=m["counts"]["entities"], thresholds=(result.thresholds.match, result.thresholds.review),
         threshold_source=m["thresholds"]["source"], seconds=round(time.perf_counter() - start, 2),
     )
+
+
+# ---------------------------------------------------------------------------------------- deliver
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverSummary:
+    output: Path
+    recipient: str
+    own_agency: str | None
+    entities: int
+    envelopes: int
+    own_records: int
+    envelopes_by_agency: dict[str, int]
+
+
+def result_facts(manifest: dict[str, Any]) -> dict[str, Any]:
+    """What identifies a link run in a package: key check value, schema and input digests."""
+    return {"key_check_value": manifest.get("key_check_value"), "schema_fingerprint": manifest.get("schema_fingerprint"),
+            "inputs": [{"agency": i.get("agency"), "content_digest": i.get("content_digest")}
+                       for i in manifest.get("inputs", [])]}
+
+
+def deliver_file(result_dir: str | os.PathLike[str], recipient: str, output_path: str | os.PathLike[str], *,
+                 own_agency: str | None = None, created: datetime | None = None) -> DeliverSummary:
+    """Assemble and write the delivery package of ``recipient`` from a link result directory."""
+    manifest = io.read_manifest(result_dir)
+    package: Package = deliver(io.read_entities(result_dir), io.read_envelopes(result_dir), recipient=recipient,
+                               own_agency=own_agency, result=result_facts(manifest), created=created)
+    io.write_package(package, output_path)
+    counts = package.metadata["counts"]
+    return DeliverSummary(output=Path(output_path), recipient=recipient, own_agency=package.own_agency,
+                          entities=counts["entities"], envelopes=counts["envelopes"], own_records=counts["own_records"],
+                          envelopes_by_agency=counts["envelopes_by_agency"])
+
+
+# ------------------------------------------------------------------------------------------- view
+
+
+@dataclass(frozen=True, slots=True)
+class ViewSummary:
+    outputs: tuple[Path, ...]
+    audit_log: Path
+    recipient: str
+    purpose: str | None
+    purposes_in_package: tuple[str, ...]
+    at: str
+    package_created: str
+    persons: int
+    envelopes_opened: int
+    skipped_expired: int
+    skipped_other_purpose: int
+    duplicate_entities: int
+
+
+def view_file(package_path: str | os.PathLike[str], private_key_path: str | os.PathLike[str],
+              output_path: str | os.PathLike[str], *, purpose: str | None = None, at: Any = None,
+              reference_map_path: str | os.PathLike[str] | None = None,
+              audit_log_path: str | os.PathLike[str] | None = None) -> ViewSummary:
+    """Open a delivery package with the recipient's private key, write the view and log it.
+
+    ``at`` (a date; default today, UTC) decides which grants are valid. The audit log (default:
+    ``view-audit.jsonl`` beside the output) gets one JSON line per view: counts and references.
+    """
+    from datetime import date, timezone
+
+    from .io.views import append_audit, write_view
+    from .view import build_view
+
+    package = io.read_package(package_path)
+    key = io.read_recipient_key(private_key_path)
+    reference_map = io.read_string_csv(reference_map_path) if reference_map_path is not None else None
+    day: date = at if at is not None else datetime.now(timezone.utc).date()
+    view = build_view(package, key, at=day, purpose=purpose, reference_map=reference_map)
+    outputs = write_view(view, output_path)
+    audit_log = Path(audit_log_path) if audit_log_path is not None else Path(output_path).parent / "view-audit.jsonl"
+    append_audit(audit_log, view, outputs)
+    a, c = view.audit, view.audit["counts"]
+    return ViewSummary(outputs=tuple(outputs), audit_log=audit_log, recipient=a["recipient"], purpose=a["purpose"],
+                       purposes_in_package=tuple(a["purposes_in_package"]), at=a["at"],
+                       package_created=str(package.metadata.get("created")), persons=c["persons"],
+                       envelopes_opened=c["envelopes_opened"],
+                       skipped_expired=c["skipped_expired"] + c.get("skipped_not_yet_valid", 0),
+                       skipped_other_purpose=c["skipped_other_purpose"], duplicate_entities=c["duplicate_entities"])

@@ -5,7 +5,8 @@ Contract
 ``link(exports, config)`` takes verified encoded exports of one project (one export means
 deduplication only) and returns a :class:`LinkResult`: entities (one row per record with its
 entity id), scored candidate pairs with per-field similarities, the pairs for clerical review,
-and a run manifest. It sees encodings only, never a secret or a plaintext value. For the same
+the sealed envelopes of every record (opaque to it; kept for :mod:`linkage.deliver`), and a run
+manifest. It sees encodings only, never a secret or a plaintext value. For the same
 exports and config the tables are identical bit for bit (the manifest's timings aside).
 
 Steps: candidates from :mod:`linkage.block`; per-field similarities (Dice; names as sets of
@@ -25,8 +26,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from . import block, cluster, score, similarity
+from .deliver import envelope_table
 from .encoded import EncodedExport
 from .errors import ConfigError
 from .job_config import LinkJobConfig
@@ -48,6 +51,7 @@ class LinkResult:
     model: score.FSModel
     thresholds: score.Thresholds
     labels: np.ndarray  # cluster label per record, records in input order
+    envelopes: pa.Table  # agency, record_ref, envelope: every sealed payload of the inputs
 
 
 def field_similarities(records: RecordSet, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
@@ -149,6 +153,7 @@ def link(exports: Sequence[EncodedExport], config: LinkJobConfig, *, names: Sequ
         DECISIONS[score.NON_MATCH], DECISIONS[score.REVIEW], DECISIONS[score.MATCH]])
     review = pairs[decisions == score.REVIEW].reset_index(drop=True)
     stats = cluster.cluster_stats(labels, records.source)
+    envelopes = envelope_table(exports)
     manifest = {
         "format": "linkage-link-result",
         "format_version": 1,
@@ -161,7 +166,7 @@ def link(exports: Sequence[EncodedExport], config: LinkJobConfig, *, names: Sequ
         "config": config.to_dict(),
         "counts": {"records": n, "candidate_pairs": candidates.count, "all_pairs": candidates.total_pairs,
                    "matches": int((decisions == score.MATCH).sum()), "reviews": int((decisions == score.REVIEW).sum()),
-                   "entities": int(labels.max() + 1) if n else 0},
+                   "entities": int(labels.max() + 1) if n else 0, "envelopes": envelopes.num_rows},
         "blocking": {"reduction_ratio": round(candidates.reduction_ratio, 6),
                      "passes": [p.to_dict() for p in candidates.passes],
                      "pair_completeness_estimate": completeness},
@@ -172,7 +177,7 @@ def link(exports: Sequence[EncodedExport], config: LinkJobConfig, *, names: Sequ
         "clusters": stats,
         "timings_s": timings,
     }
-    return LinkResult(entities, pairs, review, manifest, model, thresholds, labels)
+    return LinkResult(entities, pairs, review, manifest, model, thresholds, labels, envelopes)
 
 
 def _fit(levels: np.ndarray, num_levels: tuple[int, ...], u: tuple[np.ndarray, ...], fields: tuple[str, ...],

@@ -8,7 +8,17 @@ from .atomic import atomic_path, write_csv
 from .configs import load_export_config, load_schema
 from .encoded_files import read_encoded, write_encoded
 from .keyfiles import read_secret, write_secret
-from .results import RESULT_FILES, load_link_job, read_entities, read_string_csv, write_link_result
+from .packages import read_package, write_package
+from .recipients import (
+    add_to_keyring,
+    create_recipient,
+    read_keyring,
+    read_recipient_key,
+    write_keyring,
+    write_recipient_key,
+)
+from .results import (RESULT_FILES, load_link_job, read_entities, read_envelopes, read_manifest, read_string_csv,
+                      write_link_result)
 from .synth_files import write_synth
 from .tables import read_table
 
@@ -20,12 +30,26 @@ __all__ = [
     "read_encoded",
     "write_encoded",
     "read_secret",
+    "read_package",
+    "write_package",
     "write_secret",
+    "write_recipient_key",
+    "read_recipient_key",
+    "read_keyring",
+    "write_keyring",
+    "add_to_keyring",
+    "create_recipient",
     "read_table",
     "write_synth",
     "load_link_job",
     "write_link_result",
     "RESULT_FILES",
     "read_entities",
+    "read_envelopes",
+    "read_manifest",
     "read_string_csv",
 ]
+
+from .consent_files import read_consent_register  # noqa: E402
+
+__all__ += ["read_consent_register"]

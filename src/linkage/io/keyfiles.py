@@ -22,8 +22,14 @@ _KIND = "linkage-project-secret"
 
 def write_secret(path: str | os.PathLike[str], secret: ProjectSecret) -> Path:
     """Create ``path`` with mode 0600 holding ``secret``; refuse if it exists."""
-    path = Path(path)
     payload = json.dumps({"kind": _KIND, "version": 1, "secret": base64.b64encode(secret.key).decode()})
+    return create_private_file(path, (payload + "\n").encode())
+
+
+def create_private_file(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Create ``path`` with mode 0600 (never wider, whatever the umask) holding ``data``, fsynced;
+    KeyFileError if it exists or cannot be created (a key file is never overwritten)."""
+    path = Path(path)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -32,7 +38,7 @@ def write_secret(path: str | os.PathLike[str], secret: ProjectSecret) -> Path:
         raise KeyFileError(f"cannot create {path}: {exc.strerror}") from None
     try:
         os.fchmod(fd, 0o600)
-        os.write(fd, (payload + "\n").encode())
+        os.write(fd, data)
         os.fsync(fd)
     finally:
         os.close(fd)

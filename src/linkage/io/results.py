@@ -1,7 +1,8 @@
 """Write a link result directory and load link job configs.
 
 A result directory holds ``entities.parquet`` (+ ``.csv``), ``pairs.parquet``, ``review.parquet``
-(+ ``.csv``) and ``manifest.json``. The directory is written as a whole: into a temporary sibling
+(+ ``.csv``), ``envelopes.parquet`` (the sealed payloads, for delivery packages) and
+``manifest.json``. The directory is written as a whole: into a temporary sibling
 first, then renamed into place, so readers never see a half-written result; an existing result
 directory at the target is replaced only once the new one is complete.
 """
@@ -20,15 +21,17 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..errors import ConfigError
+from ..errors import ConfigError, IntegrityError
 from ..job_config import LinkJobConfig, parse_link_job
 
 if TYPE_CHECKING:
     from ..link import LinkResult
 
-__all__ = ["write_link_result", "load_link_job", "read_entities", "read_string_csv", "RESULT_FILES"]
+__all__ = ["write_link_result", "load_link_job", "read_entities", "read_envelopes", "read_manifest",
+           "read_string_csv", "RESULT_FILES"]
 
-RESULT_FILES = ("entities.parquet", "entities.csv", "pairs.parquet", "review.parquet", "review.csv", "manifest.json")
+RESULT_FILES = ("entities.parquet", "entities.csv", "pairs.parquet", "review.parquet", "review.csv",
+                "envelopes.parquet", "manifest.json")
 
 
 def load_link_job(path: str | os.PathLike[str] | None) -> LinkJobConfig:
@@ -62,6 +65,7 @@ def write_link_result(result: "LinkResult", out_dir: str | os.PathLike[str]) -> 
         _write_parquet(result.pairs, tmp / "pairs.parquet")
         _write_parquet(result.review, tmp / "review.parquet")
         result.review.to_csv(tmp / "review.csv", index=False, float_format="%.6g")
+        pq.write_table(result.envelopes, tmp / "envelopes.parquet", compression="zstd")
         (tmp / "manifest.json").write_text(json.dumps(result.manifest, indent=1, sort_keys=True) + "\n",
                                            encoding="utf-8")
         for name in RESULT_FILES:
@@ -83,7 +87,49 @@ def write_link_result(result: "LinkResult", out_dir: str | os.PathLike[str]) -> 
 
 def read_entities(result_dir: str | os.PathLike[str]) -> pd.DataFrame:
     """The entities table of a result directory."""
-    return pd.read_parquet(Path(result_dir) / "entities.parquet")
+    path = Path(result_dir) / "entities.parquet"
+    if not path.is_file():
+        raise _missing(Path(result_dir), "entities.parquet")
+    try:
+        return pd.read_parquet(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise IntegrityError(f"{path} is damaged ({type(exc).__name__}); run linkage link again") from None
+
+
+def _missing(result_dir: Path, name: str) -> IntegrityError:
+    return IntegrityError(f"{result_dir} is not a complete link result ({name} is missing); run linkage link "
+                          "again or give the result directory it wrote")
+
+
+def read_manifest(result_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    """The run manifest of a result directory."""
+    path = Path(result_dir) / "manifest.json"
+    if not path.is_file():
+        raise _missing(Path(result_dir), "manifest.json")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise IntegrityError(f"{path} is damaged; run linkage link again") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != "linkage-link-result":
+        raise IntegrityError(f"{path} is not a linkage link-result manifest")
+    return manifest
+
+
+def read_envelopes(result_dir: str | os.PathLike[str]) -> pa.Table:
+    """The envelopes of a result directory (agency, record_ref, envelope)."""
+    from ..deliver import ENVELOPES_SCHEMA
+
+    path = Path(result_dir) / "envelopes.parquet"
+    if not path.is_file():
+        raise _missing(Path(result_dir), "envelopes.parquet")
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise IntegrityError(f"{path} is damaged ({type(exc).__name__}); run linkage link again") from None
+    table = table.replace_schema_metadata(None)
+    if not table.schema.equals(ENVELOPES_SCHEMA):
+        raise IntegrityError(f"{path} does not have the columns of a link result's envelopes")
+    return table
 
 
 def read_string_csv(path: str | os.PathLike[str]) -> pd.DataFrame:

@@ -3,8 +3,10 @@
 ``write_synth(data, out_dir)`` writes every :class:`~linkage.synth.AgencyExport` as
 ``out_dir/<file_name>``: CSV with the export's delimiter and encoding (Windows line ends for
 non-UTF-8 exports, as a Windows system writes them), Excel ``.xlsx`` (one sheet, every cell a
-text cell) or Parquet (all columns strings), and ``out_dir/truth.csv`` (agency, record_id,
-person_id). Every file is written atomically. Returns the paths by agency name, and ``"truth"``.
+text cell) or Parquet (all columns strings), ``out_dir/truth.csv`` (agency, record_id,
+person_id) and each agency's consent register as ``out_dir/consent/<agency>.csv`` (UTF-8, comma,
+header; read it with :func:`linkage.io.read_consent_register`). Every file is written
+atomically. Returns the paths by agency name, ``"truth"`` and ``"consent/<agency>"``.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ def write_synth(data: SynthData, out_dir: str | os.PathLike[str]) -> dict[str, P
             writer(export, tmp)
         paths[export.agency] = target
     paths["truth"] = write_csv(data.truth, out / "truth.csv")
+    for agency, register in data.consent.items():
+        paths[f"consent/{agency}"] = write_csv(register, out / "consent" / f"{agency}.csv")
     return paths
 
 

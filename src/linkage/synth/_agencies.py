@@ -16,6 +16,21 @@ course_provider        Excel ``.xlsx``  one full-name column ("Family, Given" or
 coordination_office    CSV tab cp1252  Latin only (folded for cp1252), father's name,
                                        ``DD.MM.YY``, ``m``/``w``, German country names
 =====================  ==============  ===========================================================
+
+Every record also carries the date it was last updated (never empty, 2023-01-01 .. 2026-06-30),
+in the agency's date style, so a recipient merging fields can let the newest value win:
+
+=====================  ====================  ============  =========================================
+agency                 column                format        dates
+=====================  ====================  ============  =========================================
+foreigners_authority   ``LETZTE_AENDERUNG``  DD.MM.YYYY    uniform
+jobcentre              ``Stand``             DD.MM.YYYY    leaning recent (cases are updated often)
+employment_agency      ``aenderungsdatum``   YYYY-MM-DD    uniform
+course_provider        ``Stand``             DD/MM/YYYY    0-120 days after the person's current
+                                                           language level was attested
+coordination_office    ``Erfasst am``        DD.MM.YY      leaning old; a stale ``Sprachniveau`` is
+                                                           always dated before that attestation
+=====================  ====================  ============  =========================================
 """
 
 from __future__ import annotations
@@ -28,12 +43,15 @@ import pandas as pd
 
 from ._model import AgencyExport
 from ._persons import LEVELS, QUALIFICATION, RESIDENCE, Population
-from ._records import Style, birth_dates, fold_cp1252, join, names, original_script
+from ._records import DateFormat, Style, birth_dates, fold_cp1252, format_dates, join, names, original_script
 from ._tables import COUNTRIES, STATELESS, tables
 
-__all__ = ["Agency", "AGENCY_SPECS"]
+__all__ = ["Agency", "AGENCY_SPECS", "CAPTURED_FROM", "CAPTURED_UNTIL"]
 
 Columns = dict[str, list[str] | np.ndarray]
+CAPTURED_FROM, CAPTURED_UNTIL = np.datetime64("2023-01-01"), np.datetime64("2026-06-30")
+_CAPTURE_SPAN = int((CAPTURED_UNTIL - CAPTURED_FROM).astype(np.int64)) + 1  # days
+_STRFTIME = {"dot": "%d.%m.%Y", "iso": "%Y-%m-%d", "slash": "%d/%m/%Y", "dot2": "%d.%m.%y"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +67,10 @@ class Agency:
     dup_rate: float  # share of persons captured twice
     style: Style
     build: Callable[["Agency", Population, np.ndarray, np.ndarray, np.random.Generator], Columns]
+    captured_column: str  # when the record was last updated (always the build's last column)
+    captured_format: DateFormat
+    legal_basis: str  # of the linkage flow: "consent" or "statute:<name>"
+    data_classes: tuple[str, ...]  # the agency's own data classes besides "identity"
 
     def render(self, pop: Population, pidx: np.ndarray, repeat: np.ndarray, rng: np.random.Generator
                ) -> AgencyExport:
@@ -56,7 +78,11 @@ class Agency:
         columns = self.build(self, pop, pidx, repeat, rng)
         frame = pd.DataFrame({k: pd.Series(list(v), dtype=object) for k, v in columns.items()})
         return AgencyExport(agency=self.name, frame=frame, file_name=self.file_name, config_name=self.config_name,
-                            delimiter=self.delimiter, encoding=self.encoding)
+                            delimiter=self.delimiter, encoding=self.encoding, captured_column=self.captured_column,
+                            captured_format=_STRFTIME[self.captured_format])
+
+    def captured(self, dates: np.ndarray) -> list[str]:
+        return format_dates(dates, self.captured_format)
 
 
 # ---------------------------------------------------------------------------------------- helpers
@@ -102,6 +128,12 @@ def _choose(options: tuple[str, ...], idx: np.ndarray) -> list[str]:
     return np.asarray(options, dtype=object)[idx].tolist()
 
 
+def _updated(n: int, rng: np.random.Generator, power: float = 1.0) -> np.ndarray:
+    """Last-update dates in the capture window; ``power`` < 1 leans recent, > 1 leans old.
+    Drawn last in each build, so the other columns do not depend on them."""
+    return CAPTURED_FROM + np.floor(rng.random(n) ** power * _CAPTURE_SPAN).astype(np.int64)
+
+
 # --------------------------------------------------------------------------------------- agencies
 
 
@@ -118,6 +150,7 @@ def _foreigners_authority(a: Agency, pop: Population, pidx: np.ndarray, rep: np.
         "STAATSANGEHOERIGKEIT": _nationality(pop, pidx, "iso", 0.002, rng),
         "GEBURTSORT": _upper(_place(pop, pidx, 0.9, 0.05, rng)),
         "AUFENTHALTSSTATUS": _choose(RESIDENCE, pop.residence[pidx]),
+        a.captured_column: a.captured(_updated(len(pidx), rng)),
     }
 
 
@@ -135,6 +168,7 @@ def _jobcentre(a: Agency, pop: Population, pidx: np.ndarray, rep: np.ndarray,
         "Staatsangehörigkeit": _nationality(pop, pidx, "german", 0.01, rng),
         "Geburtsort": _place(pop, pidx, 0.6, 0.15, rng),
         "BG-Nummer": [f"96201BG{h:07d}" for h in pop.household[pidx].tolist()],
+        a.captured_column: a.captured(_updated(len(pidx), rng, 0.6)),
     }
 
 
@@ -149,6 +183,7 @@ def _employment_agency(a: Agency, pop: Population, pidx: np.ndarray, rep: np.nda
         "geschlecht": _sex(pop, pidx, ("1", "2"), 0.005, rng),
         "staatsangehoerigkeit": _nationality(pop, pidx, "adjective", 0.01, rng),
         "berufsabschluss": _blank(_choose(QUALIFICATION, pop.qualification[pidx]), 0.1, rng),
+        a.captured_column: a.captured(_updated(len(pidx), rng)),
     }
 
 
@@ -170,6 +205,7 @@ def _course_provider(a: Agency, pop: Population, pidx: np.ndarray, rep: np.ndarr
         "Herkunftsland": _nationality(pop, pidx, "english", 0.02, rng),
         "Kursart": _choose(("Integrationskurs mit Alphabetisierung", "Integrationskurs", "Berufssprachkurs"), course),
         "Niveau": _choose(LEVELS, pop.level[pidx]),
+        a.captured_column: a.captured(np.minimum(pop.level_date[pidx] + rng.integers(0, 121, n), CAPTURED_UNTIL)),
     }
 
 
@@ -177,7 +213,8 @@ def _coordination_office(a: Agency, pop: Population, pidx: np.ndarray, rep: np.n
                          rng: np.random.Generator) -> Columns:
     n = len(pidx)
     given, family, father = names(pop, pidx, rep, a.style, rng)
-    stale = np.maximum(pop.level[pidx] - (rng.random(n) < 0.3), 0)
+    behind = rng.random(n) < 0.3  # level recorded before the last course: stale
+    stale = np.maximum(pop.level[pidx] - behind, 0)
     return {
         "Fall-Nr": _ids(n, rng, lambda u: f"ST{u:07d}"),
         "Familienname": fold_cp1252(family),
@@ -188,7 +225,15 @@ def _coordination_office(a: Agency, pop: Population, pidx: np.ndarray, rep: np.n
         "Nationalität": _nationality(pop, pidx, "german", 0.03, rng),
         "Geburtsort": fold_cp1252(_place(pop, pidx, 0.6, 0.3, rng)),
         "Sprachniveau": _choose(LEVELS, stale),
+        a.captured_column: a.captured(_stale_dates(pop.level_date[pidx], behind, rng)),
     }
+
+
+def _stale_dates(attested: np.ndarray, behind: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Leaning old; a record ``behind`` the person's course is dated before the level was attested."""
+    days = (attested - CAPTURED_FROM).astype(np.int64)  # >= 181
+    before = CAPTURED_FROM + np.floor(rng.random(len(attested)) * days).astype(np.int64)
+    return np.where(behind, before, _updated(len(attested), rng, 2.0))
 
 
 _COMMON = dict(p_drop_second=0.12, p_father_in_given=0.03, p_swap=0.02, p_no_family_whole=0.05,
@@ -200,20 +245,25 @@ AGENCY_SPECS: tuple[Agency, ...] = (
            Style(p_doc=0.92, typo_rate=0.004, p_drop_second=0.02, p_father_in_given=0.0, p_swap=0.003,
                  p_no_family_whole=0.3, p_no_family_father=0.0, p_no_family_split=0.0, p_self_date=0.0,
                  p_zero_date=0.12, p_dm_swap=0.002, p_date_typo=0.002, p_missing_date=0.001),
-           _foreigners_authority),
+           _foreigners_authority, captured_column="LETZTE_AENDERUNG", captured_format="dot",
+           legal_basis="statute:AufenthG §86", data_classes=("residence",)),
     Agency("jobcentre", "jobcentre.csv", "jobcentre.toml", ",", "utf-8", "Kundennummer", 0.75, True, 0.05,
-           Style(p_doc=0.7, typo_rate=0.015, p_self_date=0.2, p_zero_date=0.05, **_COMMON), _jobcentre),
+           Style(p_doc=0.7, typo_rate=0.015, p_self_date=0.2, p_zero_date=0.05, **_COMMON), _jobcentre,
+           captured_column="Stand", captured_format="dot", legal_basis="statute:SGB II §50", data_classes=()),
     Agency("employment_agency", "employment_agency.parquet", "employment_agency.toml", None, "utf-8",
            "bewerber_nr", 0.5, False, 0.03,
            Style(p_doc=0.8, typo_rate=0.01, p_self_date=0.1, p_zero_date=0.0, date_format="iso", **_COMMON),
-           _employment_agency),
+           _employment_agency, captured_column="aenderungsdatum", captured_format="iso",
+           legal_basis="statute:SGB III §394", data_classes=("qualification",)),
     Agency("course_provider", "course_provider.xlsx", "course_provider.toml", None, "utf-8", "TN-Nr",
            0.55, False, 0.05,
            Style(p_doc=0.55, typo_rate=0.025, p_self_date=0.45, p_zero_date=0.03, p_dm_swap=0.02,
                  date_format="slash", p_unpadded=0.2, **{**_COMMON, "p_drop_second": 0.2}),
-           _course_provider),
+           _course_provider, captured_column="Stand", captured_format="slash", legal_basis="consent",
+           data_classes=("course", "language")),
     Agency("coordination_office", "coordination_office.csv", "coordination_office.toml", "\t", "cp1252",
            "Fall-Nr", 0.35, False, 0.04,
            Style(p_doc=0.6, typo_rate=0.02, p_self_date=0.5, p_zero_date=0.05, date_format="dot2", **_COMMON),
-           _coordination_office),
+           _coordination_office, captured_column="Erfasst am", captured_format="dot2", legal_basis="consent",
+           data_classes=("language",)),
 )

@@ -19,14 +19,18 @@ class AgencyExport:
     config_name: str  # the export config in configs/, e.g. "jobcentre.toml"
     delimiter: str | None  # CSV only
     encoding: str  # CSV only, e.g. "utf-8" or "cp1252"
+    captured_column: str  # when the record was last updated, e.g. "Stand"
+    captured_format: str  # its strftime format, e.g. "%d.%m.%Y"
 
 
 @dataclass(frozen=True, slots=True)
 class SynthData:
-    """All exports plus the truth: which person each record (agency, local id) belongs to."""
+    """All exports, the truth (which person each record, by agency and local id, belongs to) and
+    each agency's consent register, as of :data:`linkage.synth.REGISTER_DATE`."""
 
     exports: tuple[AgencyExport, ...]
     truth: pd.DataFrame  # columns agency, record_id, person_id
+    consent: dict[str, pd.DataFrame]  # agency -> its consent register (strings, linkage.consent's columns)
 
     def export(self, agency: str) -> AgencyExport:
         for e in self.exports:

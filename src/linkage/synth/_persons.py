@@ -25,6 +25,7 @@ __all__ = ["Population", "make_population", "REFERENCE_DATE", "RESIDENCE", "QUAL
 REFERENCE_DATE = np.datetime64("2024-06-30")
 _EARLIEST_BIRTH = np.datetime64("1935-01-01")
 _GERMANY_FROM = np.datetime64("2016-01-01")
+_LEVEL_FROM, _LEVEL_UNTIL = np.datetime64("2023-07-01"), np.datetime64("2026-06-30")
 
 _HOUSEHOLD_SIZES = np.arange(1, 8)
 _HOUSEHOLD_P = np.array([0.74, 0.08, 0.06, 0.05, 0.04, 0.02, 0.01])
@@ -69,6 +70,7 @@ class Population:
     qualification: np.ndarray  # index into QUALIFICATION
     level: np.ndarray  # index into LEVELS
     literacy: np.ndarray  # bool: needs a literacy course
+    level_date: np.ndarray  # datetime64[D]: when the current level was attested (2023-07-01 .. 2026-06-30)
 
     def __len__(self) -> int:
         return len(self.country)
@@ -195,4 +197,5 @@ def make_population(n: int, rng: np.random.Generator) -> Population:
         qualification=rng.choice(len(QUALIFICATION), size=n, p=_QUALIFICATION_P),
         level=rng.choice(len(LEVELS), size=n, p=_LEVEL_P),
         literacy=rng.random(n) < 0.25,
+        level_date=_LEVEL_FROM + rng.integers(0, (_LEVEL_UNTIL - _LEVEL_FROM).astype(np.int64) + 1, n),
     )

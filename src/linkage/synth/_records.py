@@ -16,7 +16,8 @@ import numpy as np
 from ._persons import Population
 from ._tables import COUNTRIES, CULTURES, VariantTable, tables
 
-__all__ = ["Style", "coverage", "names", "original_script", "birth_dates", "typos", "fold_cp1252", "join"]
+__all__ = ["Style", "coverage", "names", "original_script", "birth_dates", "format_dates", "typos", "fold_cp1252",
+           "join"]
 
 DateFormat = Literal["dot", "slash", "dot2", "iso"]
 
@@ -281,6 +282,19 @@ def birth_dates(pop: Population, pidx: np.ndarray, style: Style, rng: np.random.
         else:
             out.append(f"{dd}/{mm}/{yy}" if short else f"{dd:02d}/{mm:02d}/{yy}")
     return out
+
+
+def format_dates(dates: np.ndarray, fmt: DateFormat) -> list[str]:
+    """Format ``datetime64[D]`` values (none missing) as ``dot`` DD.MM.YYYY, ``iso``, ``slash``
+    DD/MM/YYYY or ``dot2`` DD.MM.YY, by rearranging the ISO characters (no per-date Python)."""
+    iso = np.datetime_as_string(np.asarray(dates, dtype="datetime64[D]"), unit="D").astype("<U10")
+    if fmt == "iso":
+        return iso.astype(object).tolist()
+    c = iso.view("<U1").reshape(-1, 10)
+    sep = np.full((len(c), 1), "/" if fmt == "slash" else ".")
+    out = np.ascontiguousarray(np.concatenate([c[:, 8:10], sep, c[:, 5:7], sep, c[:, 2 if fmt == "dot2" else 0:4]],
+                                              axis=1))
+    return out.view(f"<U{out.shape[1]}").ravel().astype(object).tolist()
 
 
 def _fold_one(s: str) -> str:

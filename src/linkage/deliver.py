@@ -1,0 +1,208 @@
+"""Delivery packages: per recipient, the sealed envelopes of each person the linkage found (linkage unit).
+
+Contract
+--------
+The linkage unit holds, after :func:`linkage.link.link`, the entities (entity id per record) and
+the envelopes the agencies sealed (:func:`envelope_table`: one row per envelope with the record's
+agency and reference). It cannot open any of them. :func:`deliver` assembles, for one recipient,
+a :class:`Package`: one row per envelope addressed to that recipient plus one row per record of
+the recipient's own agency (``own``), each with the entity id of its record.
+
+Which entities are in a package: every entity with at least one envelope for the recipient, and
+every entity holding two or more of the recipient's own records (its duplicate worklist). Own
+records of other entities are left out (the recipient learns nothing new about them). Records of
+other agencies without an envelope for the recipient are never listed: a recipient without a
+grant learns nothing of that record, not even that it exists.
+
+Package format version 1 (one Parquet file, written by :func:`linkage.io.write_package`):
+
+==============  ==============================  ============================================
+column          Arrow type                      content
+==============  ==============================  ============================================
+``entity_id``   string, not null                the person (entity) the record belongs to
+``agency``      string, not null                the record's agency
+``record_ref``  string, not null                the record's keyed reference
+``own``         bool, not null                  the record is one of the recipient's own
+``envelope``    ``ENVELOPE_TYPE``, nullable     an envelope addressed to the recipient (null
+                                                on a row that only lists an own record)
+==============  ==============================  ============================================
+
+Rows are sorted by entity id, agency, record ref, ``own`` first, then the envelope's purpose and
+validity. The Parquet key-value metadata ``linkage`` holds JSON: ``format``
+(``linkage-delivery-package``), ``format_version``, ``recipient``, ``own_agency``, ``created``,
+``result`` (key check value, schema fingerprint and input digests of the link result),
+``counts`` and ``content_digest`` (:func:`package_digest` of the table). The
+digest detects damage in transit; authenticity of the payloads comes from the envelopes' AEAD,
+which binds each to its record, agency, recipient, purpose and validity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .encoded import ENVELOPE_TYPE, EncodedExport, content_digest
+from .errors import DataError, IntegrityError
+from .seal import check_recipient_name
+
+__all__ = [
+    "PACKAGE_FORMAT",
+    "PACKAGE_VERSION",
+    "PACKAGE_SCHEMA",
+    "ENVELOPES_SCHEMA",
+    "Package",
+    "envelope_table",
+    "deliver",
+    "verify_package",
+    "package_digest",
+]
+
+PACKAGE_FORMAT = "linkage-delivery-package"
+PACKAGE_VERSION = 1
+ENVELOPES_SCHEMA = pa.schema([
+    pa.field("agency", pa.string(), nullable=False),
+    pa.field("record_ref", pa.string(), nullable=False),
+    pa.field("envelope", ENVELOPE_TYPE, nullable=False),
+])
+PACKAGE_SCHEMA = pa.schema([
+    pa.field("entity_id", pa.string(), nullable=False),
+    pa.field("agency", pa.string(), nullable=False),
+    pa.field("record_ref", pa.string(), nullable=False),
+    pa.field("own", pa.bool_(), nullable=False),
+    pa.field("envelope", ENVELOPE_TYPE),
+])
+
+
+@dataclass(frozen=True, slots=True)
+class Package:
+    """A delivery package in memory: the table (``PACKAGE_SCHEMA``) and its metadata."""
+
+    table: pa.Table
+    metadata: Mapping[str, Any]
+
+    @property
+    def recipient(self) -> str:
+        return self.metadata["recipient"]
+
+    @property
+    def own_agency(self) -> str | None:
+        return self.metadata.get("own_agency")
+
+
+def envelope_table(exports: Sequence[EncodedExport]) -> pa.Table:
+    """Every envelope of ``exports`` as one row (agency, record_ref, envelope), in input order."""
+    tables = []
+    for export in exports:
+        column = export.table.column("envelopes").combine_chunks()
+        lengths = np.asarray(column.value_lengths().fill_null(0), dtype=np.int64)
+        refs = export.table.column("record_ref").combine_chunks().take(pa.array(np.repeat(np.arange(len(lengths)), lengths)))
+        flat = column.flatten()
+        tables.append(pa.table([pa.array([export.agency] * len(flat), pa.string()), refs, flat.cast(ENVELOPE_TYPE)],
+                               schema=ENVELOPES_SCHEMA))
+    if not tables:
+        return ENVELOPES_SCHEMA.empty_table()
+    return pa.concat_tables(tables)
+
+
+def deliver(entities: pd.DataFrame, envelopes: pa.Table, *, recipient: str, own_agency: str | None = None,
+            result: Mapping[str, Any] | None = None, created: datetime | None = None) -> Package:
+    """The package for ``recipient`` (see the module docstring).
+
+    ``entities``: entity_id, agency, record_ref per record (the link result). ``envelopes``: as
+    :func:`envelope_table`. ``own_agency``: the recipient's own agency in the result; by default
+    the agency of the same name when there is one. ``result``: identifying facts of the link run
+    for the metadata. Raises DataError when an envelope's record is not in ``entities``.
+    """
+    check_recipient_name(recipient)
+    agencies = set(entities["agency"].unique().tolist())
+    if own_agency is None:
+        own_agency = recipient if recipient in agencies else None
+    elif own_agency not in agencies:
+        raise DataError(f"agency '{own_agency}' has no records in the link result "
+                        f"(agencies: {', '.join(sorted(agencies))})")
+    env = envelopes.filter(pc.equal(pc.struct_field(envelopes.column("envelope"), "recipient"), recipient))
+    keyed = pd.DataFrame({"agency": env.column("agency").to_numpy(zero_copy_only=False),
+                          "record_ref": env.column("record_ref").to_numpy(zero_copy_only=False),
+                          "row": np.arange(env.num_rows)})
+    ent = entities[["entity_id", "agency", "record_ref"]]
+    keyed = keyed.merge(ent, on=["agency", "record_ref"], how="left")
+    if keyed["entity_id"].isna().any():
+        raise DataError(f"{int(keyed['entity_id'].isna().sum())} envelope(s) belong to records that are not in "
+                        "the link result; deliver from the result the envelopes came with")
+    own = ent[ent["agency"] == own_agency] if own_agency is not None else ent.iloc[:0]
+    own_per_entity = own.groupby("entity_id").size()
+    wanted = set(keyed["entity_id"].tolist()) | set(own_per_entity.index[own_per_entity >= 2].tolist())
+    own = own[own["entity_id"].isin(wanted)]
+    env_rows = env.take(pa.array(keyed["row"].to_numpy(np.int64)))
+    purposes = pc.struct_field(env_rows.column("envelope"), "purpose").to_numpy(zero_copy_only=False)
+    starts = pc.struct_field(env_rows.column("envelope"), "valid_from").fill_null("").to_numpy(zero_copy_only=False)
+    frame = pd.concat([
+        pd.DataFrame({"entity_id": keyed["entity_id"].to_numpy(object), "agency": keyed["agency"].to_numpy(object),
+                      "record_ref": keyed["record_ref"].to_numpy(object), "own": False,
+                      "purpose": purposes.astype(object), "start": starts.astype(object),
+                      "env": np.arange(len(keyed))}),
+        pd.DataFrame({"entity_id": own["entity_id"].to_numpy(object), "agency": own["agency"].to_numpy(object),
+                      "record_ref": own["record_ref"].to_numpy(object), "own": True, "purpose": "", "start": "",
+                      "env": -1}),
+    ], ignore_index=True)
+    frame["own"] = frame["own"].astype(bool)
+    frame["not_own"] = ~frame["own"]
+    frame = frame.sort_values(["entity_id", "agency", "record_ref", "not_own", "purpose", "start", "env"],
+                              kind="stable").reset_index(drop=True)
+    take = frame["env"].to_numpy(np.int64)
+    envelope_column = env_rows.column("envelope").combine_chunks().take(
+        pa.array(np.where(take >= 0, take, 0), mask=take < 0)) if len(frame) else pa.array([], ENVELOPE_TYPE)
+    table = pa.table([pa.array(frame["entity_id"].to_numpy(object), pa.string()),
+                      pa.array(frame["agency"].to_numpy(object), pa.string()),
+                      pa.array(frame["record_ref"].to_numpy(object), pa.string()),
+                      pa.array(frame["own"].to_numpy(bool), pa.bool_()), envelope_column], schema=PACKAGE_SCHEMA)
+    by_agency = keyed.groupby("agency").size()
+    metadata = {
+        "format": PACKAGE_FORMAT,
+        "format_version": PACKAGE_VERSION,
+        "recipient": recipient,
+        "own_agency": own_agency,
+        "created": (created or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "result": dict(result or {}),
+        "counts": {"entities": int(frame["entity_id"].nunique()), "envelopes": int(len(keyed)),
+                   "own_records": int(len(own)),
+                   "envelopes_by_agency": {str(k): int(v) for k, v in by_agency.sort_index().items()},
+                   "purposes": sorted(set(purposes.tolist()))},
+        "content_digest": package_digest(table),
+    }
+    return Package(table, metadata)
+
+
+def package_digest(table: pa.Table) -> str:
+    """:func:`linkage.encoded.content_digest` of a ``PACKAGE_SCHEMA`` table, ``own`` taken as one byte per row.
+
+    ``content_digest`` has no canonical form for booleans, so ``own`` is hashed as a
+    ``fixed_size_binary(1)`` column (``0x01`` own, ``0x00`` not).
+    """
+    index = table.schema.get_field_index("own")
+    one, zero = pa.scalar(b"\x01", pa.binary(1)), pa.scalar(b"\x00", pa.binary(1))
+    return content_digest(table.set_column(index, "own", pc.if_else(table.column("own"), one, zero)))
+
+
+def verify_package(package: Package) -> None:
+    """Raise IntegrityError unless ``package`` is a complete, undamaged version-1 package."""
+    meta = package.metadata
+    if meta.get("format") != PACKAGE_FORMAT:
+        raise IntegrityError("not a linkage delivery package (no package metadata)")
+    if meta.get("format_version") != PACKAGE_VERSION:
+        raise IntegrityError(f"package format version {meta.get('format_version')!r} is not supported (this "
+                             f"linkage reads version {PACKAGE_VERSION}); ask the linkage unit for a new package")
+    if not package.table.schema.equals(PACKAGE_SCHEMA):
+        raise IntegrityError("the package's columns are not those of a version-1 package")
+    if not isinstance(meta.get("recipient"), str):
+        raise IntegrityError("the package does not name its recipient")
+    if package_digest(package.table) != meta.get("content_digest"):
+        raise IntegrityError("the package was damaged or changed after it was made; ask the linkage unit for a "
+                             "new package")

@@ -1,0 +1,134 @@
+"""Write a recipient's view (CSV, XLSX or Parquet) and append to its audit log.
+
+Contract
+--------
+:func:`write_view` picks the format from the suffix of ``out``:
+
+* ``.xlsx``: one workbook with the sheets ``persons`` and ``duplicates``, each with a frozen
+  header row (``freeze_panes = "A2"``), an autofilter over the used range and column widths fitted
+  to the content (at most 60 characters). Every value is stored as text, never as a formula,
+  even when it starts with ``=``; characters a worksheet cannot hold (control characters) become
+  U+FFFD.
+* ``.csv``: ``out`` (persons) and ``<stem>.duplicates.csv`` beside it; UTF-8, comma, header.
+  Values are written as they are (a spreadsheet may read a value starting with ``=`` as a
+  formula: prefer ``.xlsx`` for viewing).
+* ``.parquet``: ``out`` and ``<stem>.duplicates.parquet``; text columns are strings, counts int64.
+
+Any other suffix raises ConfigError. Each file is written atomically; the paths written are
+returned, persons first. :func:`append_audit` appends one JSON line per view to the audit log:
+the view's audit facts (counts and record references, never a value) plus when it was written
+and where.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..errors import ConfigError
+from ..view import View
+from .atomic import atomic_path
+
+__all__ = ["VIEW_SUFFIXES", "view_paths", "write_view", "append_audit"]
+
+VIEW_SUFFIXES = (".csv", ".xlsx", ".parquet")
+_MAX_WIDTH = 60
+#: Characters a worksheet cannot hold (as openpyxl's ILLEGAL_CHARACTERS_RE).
+_ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+
+
+def view_paths(out: str | os.PathLike[str]) -> list[Path]:
+    """The files :func:`write_view` writes for ``out`` (persons first); ConfigError for an unknown suffix."""
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in VIEW_SUFFIXES:
+        raise ConfigError(f"cannot write a view as '{out.name}': the output must end in "
+                          f"{', '.join(VIEW_SUFFIXES)}")
+    if suffix == ".xlsx":
+        return [out]
+    return [out, out.with_name(f"{out.stem}.duplicates{out.suffix}")]
+
+
+def write_view(view: View, out: str | os.PathLike[str]) -> list[Path]:
+    """Write ``view`` to ``out`` in the format its suffix names (see the module docstring)."""
+    paths = view_paths(out)
+    suffix = paths[0].suffix.lower()
+    if suffix == ".xlsx":
+        with atomic_path(paths[0]) as tmp:
+            _write_xlsx({"persons": view.persons, "duplicates": view.duplicates}, tmp)
+    else:
+        for frame, path in zip((view.persons, view.duplicates), paths):
+            with atomic_path(path) as tmp:
+                if suffix == ".csv":
+                    frame.to_csv(tmp, index=False, encoding="utf-8")
+                else:
+                    pq.write_table(_arrow(frame), tmp, compression="zstd")
+    return paths
+
+
+def append_audit(path: str | os.PathLike[str], view: View, outputs: Sequence[str | os.PathLike[str]], *,
+                 written: datetime | None = None) -> Path:
+    """Append the audit entry of ``view`` (plus ``written`` and ``outputs``) as one JSON line to ``path``."""
+    path = Path(path)
+    entry = {**view.audit,
+             "written": (written or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+             "outputs": [str(p) for p in outputs]}
+    line = json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(line)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return path
+
+
+def _arrow(frame: pd.DataFrame) -> pa.Table:
+    fields = [pa.field(name, pa.int64() if pd.api.types.is_integer_dtype(frame[name]) else pa.string())
+              for name in frame.columns]
+    return pa.Table.from_pandas(frame, schema=pa.schema(fields), preserve_index=False).replace_schema_metadata(None)
+
+
+def _write_xlsx(sheets: dict[str, pd.DataFrame], target: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook(write_only=True)  # streams rows: memory stays flat for large views
+    for title, frame in sheets.items():
+        sheet = book.create_sheet(title)
+        sheet.freeze_panes = "A2"
+        last = get_column_letter(max(len(frame.columns), 1))
+        sheet.auto_filter.ref = f"A1:{last}{len(frame) + 1}"
+        for index, name in enumerate(frame.columns, start=1):
+            lengths = frame[name].fillna("").astype(str).str.len() if len(frame) else pd.Series([0])
+            width = max(len(str(name)), int(lengths.max()))
+            sheet.column_dimensions[get_column_letter(index)].width = min(width, _MAX_WIDTH) + 2
+        sheet.append([str(c) for c in frame.columns])
+        for row in frame.itertuples(index=False, name=None):
+            sheet.append([_cell(sheet, v) for v in row])
+    book.save(target)
+
+
+def _cell(sheet: Any, value: object) -> object:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, str):
+        value = _ILLEGAL.sub("\ufffd", value)
+        if value.startswith("="):  # openpyxl would store it as a formula
+            from openpyxl.cell import WriteOnlyCell
+
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            return cell
+        return value
+    if hasattr(value, "item"):  # numpy scalar
+        return value.item()
+    return value

@@ -1,0 +1,111 @@
+"""The whole consent flow through files: registers -> encode -> link -> deliver -> view (issue #5).
+
+A unique value is planted in one record's payload; it must reach exactly the recipients its
+grants name, never a file the linkage unit holds, never the audit log, and it must leave the
+next view once the grant is withdrawn.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from linkage import consent as K
+from linkage import io, jobs, synth
+from linkage.demo import example_configs_dir
+from linkage.errors import IntegrityError
+from linkage.seal import generate_recipient_key
+from linkage.keys import generate_secret
+
+PLANTED = "Qorvexilnumbratt"
+AGENCIES = ("foreigners_authority", "jobcentre", "employment_agency", "course_provider", "coordination_office")
+TODAY = dt.date(2026, 7, 1)
+CREATED = dt.datetime(2026, 7, 1, 8, 0, tzinfo=dt.timezone.utc)
+
+
+def _planted_record(data: synth.SynthData) -> tuple[str, tuple[str, ...]]:
+    """A jobcentre record with an identity grant to some recipients (and a linkage basis)."""
+    register = K.parse_register(data.consent["jobcentre"])
+    ids = data.export("jobcentre").frame["Kundennummer"].tolist()
+    for record_id in ids:
+        scopes = [s for s in K.scopes(register, record_id, TODAY)
+                  if s.purpose == "integration_support" and ("identity" in s.data_classes or "*" in s.data_classes)
+                  and s.valid_from <= TODAY]
+        if scopes and K.linkage_basis(register, record_id, TODAY) and len(register.grants(record_id)) == 2:
+            return record_id, tuple(sorted({s.recipient for s in scopes}))
+    raise AssertionError("no jobcentre record with a sharing grant")
+
+
+@pytest.fixture(scope="module")
+def flow(tmp_path_factory):
+    root = tmp_path_factory.mktemp("flow")
+    data = synth.generate(150, seed=5)
+    record_id, granted = _planted_record(data)
+    frame = data.export("jobcentre").frame
+    frame.loc[frame["Kundennummer"] == record_id, "Vorname"] = PLANTED
+    io.write_synth(data, root / "exports")
+    secret = generate_secret()
+    keys = {}
+    for name in AGENCIES:
+        keys[name] = generate_recipient_key(name)
+        io.create_recipient(keys[name], root / "keys" / f"{name}.key", root / "keys" / "keyring.json")
+    return root, data, secret, keys, record_id, granted
+
+
+def _run(root: Path, data: synth.SynthData, secret, keys, tag: str) -> dict[str, Path]:
+    configs = example_configs_dir()
+    encoded = []
+    for export in data.exports:
+        summary = jobs.encode_file(root / "exports" / export.file_name, configs / export.config_name,
+                                   root / tag / "encoded" / f"{export.agency}.parquet", secret=secret,
+                                   consent_path=root / "exports" / "consent" / f"{export.agency}.csv",
+                                   keyring_path=root / "keys" / "keyring.json", created=CREATED)
+        encoded.append(summary.output)
+    jobs.link_files(encoded, root / tag / "result", job_config_path=configs / "link_job.toml")
+    views = {}
+    for name in AGENCIES:
+        package = root / tag / "packages" / f"{name}.parquet"
+        jobs.deliver_file(root / tag / "result", name, package)
+        summary = jobs.view_file(package, root / "keys" / f"{name}.key", root / tag / "views" / f"{name}.csv",
+                                 at=TODAY)
+        views[name] = summary.outputs[0]
+    return views
+
+
+def _linkage_unit_files(root: Path, tag: str) -> list[Path]:
+    return [p for sub in ("encoded", "result", "packages") for p in (root / tag / sub).rglob("*") if p.is_file()]
+
+
+def test_planted_value_reaches_exactly_the_granted_recipients(flow):
+    root, data, secret, keys, record_id, granted = flow
+    views = _run(root, data, secret, keys, "first")
+    for path in _linkage_unit_files(root, "first"):
+        assert PLANTED.encode() not in path.read_bytes(), path
+    assert PLANTED not in (root / "first" / "views" / "view-audit.jsonl").read_text(encoding="utf-8")
+    for name, path in views.items():
+        shown = PLANTED in path.read_text(encoding="utf-8")
+        assert shown == (name in granted), (name, granted)
+
+
+def test_withdrawal_removes_the_data_from_the_next_view(flow):
+    root, data, secret, keys, record_id, granted = flow
+    register_path = root / "exports" / "consent" / "jobcentre.csv"
+    register = pd.read_csv(register_path, dtype=str, keep_default_na=False)
+    withdrawal = pd.DataFrame([{"record_id": record_id, "legal_basis": "consent", "purpose": "integration_support",
+                                "recipients": "*", "data_classes": "*", "valid_from": "2026-06-30",
+                                "valid_until": "", "status": "withdrawn", "recorded": "2026-06-30"}])
+    io.write_csv(pd.concat([register, withdrawal], ignore_index=True), register_path)
+    views = _run(root, data, secret, keys, "second")
+    for name, path in views.items():
+        assert PLANTED not in path.read_text(encoding="utf-8"), name
+
+
+def test_a_package_does_not_open_with_another_recipients_key(flow, tmp_path):
+    root, data, secret, keys, record_id, granted = flow
+    package = next((root / "first" / "packages").glob("*.parquet"))
+    other = next(p for p in (root / "keys").glob("*.key") if p.stem != package.stem)
+    with pytest.raises(IntegrityError, match="belongs to"):
+        jobs.view_file(package, other, tmp_path / "v.csv", at=TODAY)
