@@ -109,3 +109,72 @@ def test_a_package_does_not_open_with_another_recipients_key(flow, tmp_path):
     other = next(p for p in (root / "keys").glob("*.key") if p.stem != package.stem)
     with pytest.raises(IntegrityError, match="belongs to"):
         jobs.view_file(package, other, tmp_path / "v.csv", at=TODAY)
+
+
+def test_cli_encode_deliver_view(flow, tmp_path):
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+
+    from linkage_cli.main import cli
+
+    root, data, secret, keys, record_id, granted = flow
+    runner = CliRunner()
+    secret_path = tmp_path / "project.key"
+    io.write_secret(secret_path, secret)
+    export = data.export("jobcentre")
+    encoded = tmp_path / "jobcentre.parquet"
+    register = io.write_csv(data.consent["jobcentre"], tmp_path / "consent.csv")  # without the withdrawal
+    run = runner.invoke(cli, ["encode", "--config", str(example_configs_dir() / export.config_name), "--secret",
+                              str(secret_path), str(root / "exports" / export.file_name), "-o", str(encoded),
+                              "--ref-map", str(tmp_path / "refmap.csv"), "--quarantine", str(tmp_path / "q.csv"),
+                              "--consent", str(register),
+                              "--keyring", str(root / "keys" / "keyring.json")])
+    assert run.exit_code == 0, run.output
+    assert "sealed" in run.output and PLANTED not in run.output
+    missing = runner.invoke(cli, ["encode", "--config", str(example_configs_dir() / export.config_name), "--secret",
+                                  str(secret_path), str(root / "exports" / export.file_name), "-o",
+                                  str(tmp_path / "x.parquet")])
+    assert missing.exit_code == 3 and "consent register" in missing.output
+    result = tmp_path / "result"
+    assert runner.invoke(cli, ["link", str(encoded), "-o", str(result)]).exit_code == 0
+    recipient = granted[0]
+    package = tmp_path / "package.parquet"
+    run = runner.invoke(cli, ["deliver", str(result), "--recipient", recipient, "-o", str(package)])
+    assert run.exit_code == 0, run.output
+    view = tmp_path / "view.xlsx"
+    run = runner.invoke(cli, ["view", str(package), "--private-key", str(root / "keys" / f"{recipient}.key"),
+                              "-o", str(view), "--at", "2026-07-01"])
+    assert run.exit_code == 0, run.output
+    assert PLANTED not in run.output
+    book = load_workbook(view)
+    assert book.sheetnames == ["persons", "duplicates"] and book["persons"].freeze_panes == "A2"
+    assert any(PLANTED in str(cell.value) for row in book["persons"].iter_rows() for cell in row)
+    audit = (tmp_path / "view-audit.jsonl").read_text(encoding="utf-8")
+    assert recipient in audit and PLANTED not in audit
+    other = next(n for n in AGENCIES if n != recipient)
+    wrong = runner.invoke(cli, ["view", str(package), "--private-key", str(root / "keys" / f"{other}.key"),
+                                "-o", str(tmp_path / "w.csv")])
+    assert wrong.exit_code == 6 and "belongs to" in wrong.output
+    raw = bytearray(package.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    damaged = tmp_path / "damaged.parquet"
+    damaged.write_bytes(bytes(raw))
+    run = runner.invoke(cli, ["view", str(damaged), "--private-key", str(root / "keys" / f"{recipient}.key"),
+                              "-o", str(tmp_path / "d.csv")])
+    assert run.exit_code == 6, run.output
+    nothing = runner.invoke(cli, ["deliver", str(tmp_path / "nope"), "--recipient", recipient, "-o",
+                                  str(tmp_path / "p.parquet")])
+    assert nothing.exit_code == 6 and "not a complete link result" in nothing.output
+
+
+def test_cli_demo_writes_views(tmp_path):
+    from click.testing import CliRunner
+
+    from linkage_cli.main import cli
+
+    run = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "demo"), "--persons", "120", "--seed", "2"])
+    assert run.exit_code == 0, run.output
+    for name in AGENCIES:
+        assert (tmp_path / "demo" / "views" / f"{name}.xlsx").is_file()
+        assert f"view of {name}" in run.output
+    assert len((tmp_path / "demo" / "views" / "view-audit.jsonl").read_text().splitlines()) == len(AGENCIES)

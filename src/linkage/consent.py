@@ -289,37 +289,49 @@ def _recipient_names(items: pd.Series) -> np.ndarray:
 
 def _parse_list(cells: pd.Series, valid: Callable[[pd.Series], np.ndarray], column: str, what: str,
                 bad: _Bad) -> pd.Series:
-    """Check a ``;``-separated list column; return it canonical (entries stripped, unique, sorted)."""
+    """Check a ``;``-separated list column; return it canonical (entries stripped, unique, sorted).
+
+    Checked and canonicalised once per distinct cell (registers repeat a few lists many times).
+    """
     bad(cells == "", column, "is required: one or more names separated by ';', or '*'")
-    items = cells[cells != ""].str.split(";").explode().str.strip().astype(object)
-    rows = items.index.to_numpy(dtype=np.int64)
+    codes, distinct = pd.factorize(cells.to_numpy(dtype=object))
+    cell = pd.Series(distinct, dtype=object)
+    items = cell[cell != ""].str.split(";").explode().str.strip().astype(object)
+    owner = items.index.to_numpy(dtype=np.int64)
     entry = pd.DataFrame({"empty": (items == "").to_numpy(), "any": (items == ANY).to_numpy(),
                           "wrong": ~valid(items) & (items != ANY).to_numpy(),
-                          "n": 1}).groupby(rows).sum().reindex(range(len(cells)), fill_value=0)
+                          "n": 1}).groupby(owner).sum().reindex(range(len(cell)), fill_value=0)
     empty = entry["empty"].to_numpy() > 0
-    bad(empty, column, "has an empty entry (two ';' in a row, or one at an end)")
-    bad(~empty & (entry["wrong"].to_numpy() > 0), column, f"each entry must be {what} or '*'")
-    bad(~empty & (entry["any"].to_numpy() > 0) & (entry["n"].to_numpy() > 1), column, "'*' must stand alone")
-    unique = pd.DataFrame({"row": rows, "item": items.to_numpy(dtype=object)}).drop_duplicates()
-    joined = unique.sort_values(["row", "item"], kind="stable").groupby("row", sort=True)["item"].agg(";".join)
-    return joined.reindex(range(len(cells)), fill_value="").astype(object)
+    bad(empty[codes], column, "has an empty entry (two ';' in a row, or one at an end)")
+    bad((~empty & (entry["wrong"].to_numpy() > 0))[codes], column, f"each entry must be {what} or '*'")
+    bad((~empty & (entry["any"].to_numpy() > 0) & (entry["n"].to_numpy() > 1))[codes], column,
+        "'*' must stand alone")
+    canonical = np.full(len(cell), "", dtype=object)
+    for i, group in pd.DataFrame({"owner": owner, "item": items.to_numpy(dtype=object)}).groupby("owner"):
+        canonical[i] = ";".join(sorted(set(group["item"].tolist())))
+    return pd.Series(canonical[codes] if len(codes) else np.zeros(0, dtype=object), dtype=object)
 
 
 def _parse_dates(cells: pd.Series, column: str, bad, *, required: bool) -> np.ndarray:
-    """ISO dates as ``datetime64[D]`` (NaT for empty); impossible dates are problems."""
-    parts = cells.str.extract(_ISO_DATE)
+    """ISO dates as ``datetime64[D]`` (NaT for empty); impossible dates are problems.
+
+    Parsed once per distinct cell, then spread to the rows.
+    """
+    codes, distinct = pd.factorize(cells.to_numpy(dtype=object))
+    parts = pd.Series(distinct, dtype=object).str.extract(_ISO_DATE)
     matched = parts[0].notna().to_numpy()
     y, m, d = (pd.to_numeric(parts[i]).fillna(1).to_numpy(dtype=np.int64) for i in range(3))
     month_ok = (m >= 1) & (m <= 12) & (y >= 1)
     start = ((y - 1970) * 12 + np.where(month_ok, m, 1) - 1).astype("datetime64[M]")
     days_in_month = ((start + 1).astype("datetime64[D]") - start.astype("datetime64[D]")).astype(np.int64)
     ok = matched & month_ok & (d >= 1) & (d <= days_in_month)
-    empty = (cells == "").to_numpy()
+    empty = np.asarray([v == "" for v in distinct], dtype=bool)
     if required:
-        bad(empty, column, "is required (an ISO date YYYY-MM-DD)")
-    bad(~empty & ~matched, column, "must be an ISO date YYYY-MM-DD")
-    bad(matched & ~ok, column, "is not a calendar date")
-    return np.where(ok, start.astype("datetime64[D]") + (d - 1), np.datetime64("NaT", "D"))
+        bad(empty[codes], column, "is required (an ISO date YYYY-MM-DD)")
+    bad((~empty & ~matched)[codes], column, "must be an ISO date YYYY-MM-DD")
+    bad((matched & ~ok)[codes], column, "is not a calendar date")
+    days = np.where(ok, start.astype("datetime64[D]") + (d - 1), np.datetime64("NaT", "D"))
+    return days[codes] if len(codes) else np.zeros(0, dtype="datetime64[D]")
 
 
 def _explode(frame: pd.DataFrame, column: str, name: str) -> pd.DataFrame:
