@@ -52,6 +52,9 @@ def _handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:  # the reader went away (linkage inspect X | head): not an error of ours
+            sys.stderr.close()
+            ctx.exit(141)
         except Exception as exc:  # noqa: BLE001 - last line of defence: never leak a value
             if ctx.find_root().params.get("debug"):
                 traceback.print_exc()
@@ -232,6 +235,11 @@ def inspect(encoded: Path, as_json: bool, expect_key_check: str | None) -> None:
         click.echo(f"  {key:<20} {info[key]}")
     stats = info["stats"]
     click.echo(f"  {'quarantined rows':<20} {stats.get('quarantined_rows', 0)} of {stats.get('input_rows', '?')}")
+    consent = stats.get("consent") or {}
+    if consent.get("register"):
+        per = ", ".join(f"{k} {v}" for k, v in consent.get("envelopes_by_recipient", {}).items()) or "none"
+        click.echo(f"  {'consent':<20} {consent.get('no_linkage_basis', 0)} records without a linkage basis left out; "
+                   f"{consent.get('records_with_scopes', 0)} with scopes; envelopes: {per}")
     hard = ", ".join(f"{k}={v}" for k, v in info["hardening"].items())
     click.echo(f"  {'hardening':<20} {hard}")
     click.echo("  fields:")

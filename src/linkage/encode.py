@@ -31,7 +31,7 @@ import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 import numpy as np
@@ -497,7 +497,7 @@ class _Sealing:
     payload: PayloadSpec | None
     register: ConsentRegister
     public_keys: dict[str, bytes] | None  # recipient -> X25519 public key (a plain dict: picklable)
-    at: Any  # datetime.date: grants are evaluated and missing capture dates filled with it
+    at: date  # grants are evaluated on this day; missing capture dates are filled with it
 
     def scopes(self, local_ids: Sequence[str]) -> pa.Array:
         return scopes_column(self.register, np.asarray(local_ids, dtype=object), self.at).cast(pa.list_(SCOPE_TYPE))
