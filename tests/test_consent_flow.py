@@ -145,7 +145,10 @@ def test_cli_encode_deliver_view(flow, tmp_path):
     run = runner.invoke(cli, ["view", str(package), "--private-key", str(root / "keys" / f"{recipient}.key"),
                               "-o", str(view), "--at", "2026-07-01"])
     assert run.exit_code == 0, run.output
-    assert PLANTED not in run.output
+    assert PLANTED not in run.output and "warning" not in run.output
+    late = runner.invoke(cli, ["view", str(package), "--private-key", str(root / "keys" / f"{recipient}.key"),
+                               "-o", str(tmp_path / "late.csv"), "--at", "2099-01-01"])
+    assert late.exit_code == 0 and "ask the linkage unit for a fresh package" in late.output
     book = load_workbook(view)
     assert book.sheetnames == ["persons", "duplicates"] and book["persons"].freeze_panes == "A2"
     assert any(PLANTED in str(cell.value) for row in book["persons"].iter_rows() for cell in row)

@@ -536,3 +536,20 @@ def test_every_cell_traces_to_a_valid_grant_and_the_newest_wins(scenario: tuple)
     assert view.audit["counts"]["envelopes_opened"] == len(granted)
     others = [spec for spec in specs if spec["recipient"] == VIEWER and spec["purpose"] != "p1"]
     assert view.audit["counts"]["skipped_other_purpose"] == len(others)
+
+
+def test_csv_view_defuses_formulas(tmp_path):
+    import pandas as pd
+
+    from linkage.io.views import write_view
+    from linkage.view import View
+
+    persons = pd.DataFrame({"entity_id": ["E-1", "E-2", "E-3"], "note": ["=HYPERLINK(\"x\")", "-", "plain"],
+                            "records": [1, 2, 3]})
+    view = View(persons=persons, duplicates=persons.iloc[:0], audit={})
+    written = write_view(view, tmp_path / "v.csv")
+    back = pd.read_csv(written[0], dtype=str, keep_default_na=False)
+    assert back["note"].tolist() == ["'=HYPERLINK(\"x\")", "'-", "plain"]
+    assert persons["note"].iloc[0] == "=HYPERLINK(\"x\")"  # the view itself is unchanged
+    parquet = write_view(view, tmp_path / "v.parquet")
+    assert pd.read_parquet(parquet[0])["note"].iloc[0] == "=HYPERLINK(\"x\")"

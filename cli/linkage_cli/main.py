@@ -338,10 +338,27 @@ def view(package_path: Path, key_path: Path, purpose: str | None, output: Path, 
                f"from {s.envelopes_opened} envelopes -> {', '.join(str(p) for p in s.outputs)}")
     click.echo(f"  skipped: {s.skipped_expired} not valid on {s.at}, {s.skipped_other_purpose} of other purposes; "
                f"{s.duplicate_entities} own duplicates to merge; package made {s.package_created}")
+    age = _age_days(s.package_created, s.at)
+    if age is not None and age > STALE_PACKAGE_DAYS:
+        click.echo(f"warning: the package was made {age} days before {s.at}; grants withdrawn since then still "
+                   "show in it: ask the linkage unit for a fresh package", err=True)
     if s.purpose is not None and s.purpose not in s.purposes_in_package:
         click.echo(f"note: the package holds no envelope for purpose '{s.purpose}' (it has: "
                    f"{', '.join(s.purposes_in_package) or 'none'})", err=True)
     click.echo(f"  logged -> {s.audit_log}")
+
+
+STALE_PACKAGE_DAYS = 7
+
+
+def _age_days(created: str, at: str) -> int | None:
+    """Whole days from a package's creation time (ISO) to the viewing day (ISO), if both parse."""
+    from datetime import date
+
+    try:
+        return (date.fromisoformat(at) - date.fromisoformat(created[:10])).days
+    except ValueError:
+        return None
 
 
 # ------------------------------------------------------------------------------------ synth, demo

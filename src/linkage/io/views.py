@@ -10,8 +10,9 @@ Contract
   even when it starts with ``=``; characters a worksheet cannot hold (control characters) become
   U+FFFD.
 * ``.csv``: ``out`` (persons) and ``<stem>.duplicates.csv`` beside it; UTF-8, comma, header.
-  Values are written as they are (a spreadsheet may read a value starting with ``=`` as a
-  formula: prefer ``.xlsx`` for viewing).
+  A text value starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a leading
+  ``'`` so that a spreadsheet opening the file shows it instead of running it as a formula (the
+  values come from other offices' systems: CSV injection). Parquet keeps every value as it is.
 * ``.parquet``: ``out`` and ``<stem>.duplicates.parquet``; text columns are strings, counts int64.
 
 Any other suffix raises ConfigError. Each file is written atomically; the paths written are
@@ -42,6 +43,7 @@ __all__ = ["VIEW_SUFFIXES", "view_paths", "write_view", "append_audit"]
 
 VIEW_SUFFIXES = (".csv", ".xlsx", ".parquet")
 _MAX_WIDTH = 60
+_FORMULA_START = re.compile(r"[=+\-@\t\r]")
 #: Characters a worksheet cannot hold (as openpyxl's ILLEGAL_CHARACTERS_RE).
 _ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
@@ -69,7 +71,7 @@ def write_view(view: View, out: str | os.PathLike[str]) -> list[Path]:
         for frame, path in zip((view.persons, view.duplicates), paths):
             with atomic_path(path) as tmp:
                 if suffix == ".csv":
-                    frame.to_csv(tmp, index=False, encoding="utf-8")
+                    _formula_safe(frame).to_csv(tmp, index=False, encoding="utf-8")
                 else:
                     pq.write_table(_arrow(frame), tmp, compression="zstd")
     return paths
@@ -89,6 +91,18 @@ def append_audit(path: str | os.PathLike[str], view: View, outputs: Sequence[str
         fh.flush()
         os.fsync(fh.fileno())
     return path
+
+
+def _formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell that a spreadsheet would run as a formula prefixed by ``'``."""
+    out = frame.copy()
+    for name in out.columns:
+        column = out[name]
+        if column.dtype == object:
+            risky = column.str.match(_FORMULA_START, na=False).to_numpy(dtype=bool)
+            if risky.any():
+                out.loc[risky, name] = "'" + column[risky].astype(str)
+    return out
 
 
 def _arrow(frame: pd.DataFrame) -> pa.Table:
