@@ -275,16 +275,24 @@ def _nonempty(value: object, what: str) -> str:
     return value
 
 
+def _length_prefixed(part: str | None) -> bytes:
+    if part is None:
+        return _NO_VALUE
+    raw = part.encode("utf-8")
+    return len(raw).to_bytes(4, "big") + raw
+
+
+_AAD_HEAD = _length_prefixed(_AAD_LABEL) + _length_prefixed(str(SEAL_VERSION))
+
+
 def _associated_data(record_ref: str, agency: str, recipient: str, purpose: str,
                      valid_from: str | None, valid_until: str | None) -> bytes:
-    out = bytearray()
-    for part in (_AAD_LABEL, str(SEAL_VERSION), record_ref, agency, recipient, purpose, valid_from, valid_until):
-        if part is None:
-            out += _NO_VALUE
-        else:
-            raw = part.encode("utf-8")
-            out += len(raw).to_bytes(4, "big") + raw
-    return bytes(out)
+    return _AAD_HEAD + _length_prefixed(record_ref) + _aad_tail(agency, recipient, purpose, valid_from, valid_until)
+
+
+def _aad_tail(agency: str, recipient: str, purpose: str, valid_from: str | None, valid_until: str | None) -> bytes:
+    """The associated data after the record reference (the same for every record of one scope)."""
+    return b"".join(_length_prefixed(p) for p in (agency, recipient, purpose, valid_from, valid_until))
 
 
 def _derive_key(shared: bytes, ephemeral_public: bytes, recipient_public: bytes) -> bytes:
@@ -348,6 +356,7 @@ class PayloadSealer:
         self._agency = _nonempty(agency, "agency")
         self._public_keys = dict(public_keys)
         self._keys: dict[str, tuple[bytes, ChaCha20Poly1305]] = {}
+        self._scopes: dict[tuple[Any, ...], tuple[str | None, str | None, bytes]] = {}
 
     def _key(self, recipient: str) -> tuple[bytes, ChaCha20Poly1305]:
         cached = self._keys.get(recipient)
@@ -374,13 +383,17 @@ class PayloadSealer:
              valid_from: DateLike | None, valid_until: DateLike | None, captured: DateLike) -> Envelope:
         """Encrypt ``payload`` of record ``record_ref`` for ``recipient`` (see :func:`seal_payload`)."""
         record_ref = _nonempty(record_ref, "record_ref")
-        purpose = _nonempty(purpose, "purpose")
         ephemeral_public, aead = self._key(recipient)
-        start, end = _checked_window(recipient, valid_from, valid_until)
+        scope = (recipient, purpose, valid_from, valid_until)
+        cached = self._scopes.get(scope)
+        if cached is None:  # checked once per scope; the AAD after the record ref is the same for all
+            purpose = _nonempty(purpose, "purpose")
+            start, end = _checked_window(recipient, valid_from, valid_until)
+            cached = self._scopes[scope] = (start, end, _aad_tail(self._agency, recipient, purpose, start, end))
+        start, end, tail = cached
         plaintext = _canonical_payload(payload, self._agency, _iso(captured, "captured"), record_ref)
         nonce = os.urandom(NONCE_BYTES)
-        ciphertext = aead.encrypt(nonce, plaintext, _associated_data(record_ref, self._agency, recipient, purpose,
-                                                                     start, end))
+        ciphertext = aead.encrypt(nonce, plaintext, _AAD_HEAD + _length_prefixed(record_ref) + tail)
         return Envelope(recipient=recipient, purpose=purpose, valid_from=start, valid_until=end,
                         ephemeral_key=ephemeral_public, nonce=nonce, ciphertext=ciphertext)
 
