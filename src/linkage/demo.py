@@ -11,7 +11,8 @@ unit delivers) and ``out_dir/views/<recipient>.xlsx`` (what each office sees, wi
 ``views/view-audit.jsonl``). It returns a summary including pairwise precision, recall and F1
 of the persons found against ``truth.csv``, which only the demo can join (through the agencies'
 reference maps). Deterministic for a seed except for the keys, which are generated fresh unless
-the key files exist (results do not depend on which keys), and the envelopes' random nonces.
+the key files exist (a new project secret moves every hash position, so figures differ slightly
+from run to run; reuse DIR to keep them), and the envelopes' random nonces.
 """
 
 from __future__ import annotations
