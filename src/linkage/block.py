@@ -39,7 +39,7 @@ from . import similarity
 from .job_config import BlockingConfig
 
 __all__ = ["PassStats", "Candidates", "candidate_pairs", "key_codes", "lsh_bits", "lsh_codes", "pairs_in_blocks",
-           "estimate_pair_completeness"]
+           "estimate_pair_completeness", "probable_pairs", "completeness"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,28 +197,42 @@ def candidate_pairs(n: int, key_passes: Mapping[str, tuple[np.ndarray, np.ndarra
     return Candidates(ia, ib, tuple(stats), total_pairs, per_pass)
 
 
-def estimate_pair_completeness(candidates: Candidates, clk: np.ndarray, clk_present: np.ndarray | None, *,
-                               sample: int, min_dice: float, seed: int) -> dict[str, float | int]:
-    """Share of probable matches (filter Dice >= ``min_dice`` with a sampled record, found by
-    comparing the sample with every record) that each pass and the union contain."""
+def probable_pairs(clk: np.ndarray, clk_present: np.ndarray | None, *, sample: int, min_dice: float,
+                   seed: int) -> tuple[np.ndarray, int]:
+    """Pairs ``lo * n + hi`` (sorted, unique) of up to ``sample`` seeded random records with every
+    record whose record-filter Dice is ``>= min_dice`` (no blocking), and the number sampled."""
     n = len(clk)
     rng = np.random.default_rng(seed)
     present = np.ones(n, bool) if clk_present is None else clk_present
     eligible = np.flatnonzero(present)
     chosen = np.sort(rng.choice(eligible, size=min(sample, len(eligible)), replace=False)) if len(eligible) else eligible
     if len(chosen) == 0:
-        return {"sampled_records": 0, "probable_matches": 0}
+        return np.zeros(0, np.int64), 0
     ia, ib, _ = similarity.dice_all_pairs(clk[chosen], clk[eligible], threshold=min_dice)
     a, b = chosen[ia], eligible[ib]
     keep = a != b
     lo, hi = np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
-    probable = np.unique(lo.astype(np.int64) * n + hi)
-    out: dict[str, float | int] = {"sampled_records": int(len(chosen)), "probable_matches": int(len(probable)),
-                                   "min_dice": min_dice}
-    if len(probable) == 0:
-        return out
-    union = candidates.ia * np.int64(n) + candidates.ib
-    out["union"] = round(float(np.isin(probable, union, assume_unique=True).mean()), 4)
+    return np.unique(lo.astype(np.int64) * n + hi), int(len(chosen))
+
+
+def completeness(pairs: np.ndarray, candidates: Candidates, n: int) -> dict[str, float]:
+    """Share of ``pairs`` (codes ``lo * n + hi``, unique) that the union and each pass contain."""
+    if len(pairs) == 0:
+        return {}
+    out = {"union": round(float(np.isin(pairs, candidates.ia * np.int64(n) + candidates.ib, assume_unique=True).mean()), 4)}
     for name, codes in candidates.pass_pairs.items():
-        out[name] = round(float(np.isin(probable, codes, assume_unique=True).mean()), 4)
+        out[name] = round(float(np.isin(pairs, codes, assume_unique=True).mean()), 4)
+    return out
+
+
+def estimate_pair_completeness(candidates: Candidates, clk: np.ndarray, clk_present: np.ndarray | None, *,
+                               sample: int, min_dice: float, seed: int) -> dict[str, float | int]:
+    """Share of probable matches (filter Dice >= ``min_dice`` with a sampled record, found by
+    comparing the sample with every record) that each pass and the union contain."""
+    probable, sampled = probable_pairs(clk, clk_present, sample=sample, min_dice=min_dice, seed=seed)
+    if sampled == 0:
+        return {"sampled_records": 0, "probable_matches": 0}
+    out: dict[str, float | int] = {"sampled_records": sampled, "probable_matches": int(len(probable)),
+                                   "min_dice": min_dice}
+    out.update(completeness(probable, candidates, len(clk)))
     return out
