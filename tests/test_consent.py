@@ -725,3 +725,20 @@ def test_property_grants_round_trip(rows):
                                 recipients=tuple(sorted(g.recipients)), data_classes=tuple(sorted(g.data_classes)),
                                 valid_from=g.valid_from, valid_until=g.valid_until, status=g.status,
                                 recorded=g.recorded, row_number=n)
+
+
+def test_example_register_in_configs_reads_and_means_what_it_says():
+    """configs/consent/jobcentre.example.csv: one record of each kind (README, Consent-scoped view)."""
+    import datetime as _dt
+    from pathlib import Path as _Path
+
+    from linkage.consent import allows, linkage_basis
+    from linkage.io import read_consent_register
+
+    reg = read_consent_register(_Path(__file__).resolve().parents[1] / "configs" / "consent" / "jobcentre.example.csv")
+    day = _dt.date(2026, 1, 15)
+    assert [linkage_basis(reg, f"962D01000{i}", day) for i in range(1, 6)] == [True, True, True, True, False]
+    may = {i: allows(reg, f"962D01000{i}", recipient=r, purpose="integration_support", data_class=c, at=day)
+           for i, r, c in [(1, "course_provider", "language"), (2, "course_provider", "identity"),
+                           (3, "employment_agency", "identity"), (4, "coordination_office", "identity")]}
+    assert may == {1: True, 2: False, 3: False, 4: False}  # granted; withdrawn; expired; declined
