@@ -145,7 +145,7 @@ def test_envelope_moved_to_another_record_does_not_open(result, keys):
     table = result.export.table
     rows = [(ref, envs) for ref, envs in zip(table.column("record_ref").to_pylist(),
                                              table.column("envelopes").to_pylist()) if envs]
-    (ref_a, envs_a), (ref_b, _) = rows[0], rows[1]
+    (_, envs_a), (ref_b, _) = rows[0], rows[1]
     env = seal.Envelope.from_arrow_dict(envs_a[0])
     with pytest.raises(IntegrityError, match="cannot open"):
         seal.open_envelope(env, record_ref=ref_b, agency="jobcentre", private_key=keys[env.recipient],

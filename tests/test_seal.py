@@ -11,7 +11,6 @@ import json
 import os
 import re
 import stat
-from pathlib import Path
 
 import pyarrow as pa
 import pytest
