@@ -216,3 +216,48 @@ def test_no_record_value_reaches_the_linkage_result(demo_files, tmp_path):
     assert canary.lower() not in run.output.lower()
     for path in [encoded, *out.iterdir()]:
         assert canary.lower().encode() not in path.read_bytes().lower(), path.name
+
+
+def _names_only(filters: np.ndarray):
+    from linkage.records import FieldData, RecordSet
+
+    n = len(filters)
+    present = filters.any(axis=2)
+    return RecordSet(("a",), np.zeros(n, np.int64), np.array([f"r{i}" for i in range(n)], dtype=object),
+                     (FieldData("name", "name", filters, present),), None, None, {}, {}, "s", "k")
+
+
+def test_name_frequency_adjustment_follows_winkler():
+    from linkage.link import name_frequency_adjustment
+
+    rng = np.random.default_rng(5)
+    values = rng.integers(0, 256, (4, 2, 8), dtype=np.uint8)  # four distinct names of two parts
+    which = np.array([0, 0, 0, 0, 0, 0, 1, 1, 2, 3])  # a common name (6 records), a rare one (2), two unique
+    filters = values[which]
+    filters[9] = 0  # the last record has no name at all
+    records = _names_only(filters)
+    ia, ib = np.array([0, 6, 0, 8, 2]), np.array([1, 7, 6, 9, 3])
+    levels = np.array([[3], [3], [3], [3], [2]], np.int8)  # top level is 3 of 4; the last pair is not at the top
+    delta, stats = name_frequency_adjustment(records, ia, ib, levels, (4,), cap=8.0)
+    squares, total = 36 + 4 + 1, 9  # counts of the records that have a name
+    assert delta[0] == pytest.approx(np.log2(squares / (total * 6)))
+    assert delta[1] == pytest.approx(np.log2(squares / (total * 2)))
+    assert delta[0] < delta[1]  # the common name weighs less
+    assert delta[2] == 0 and delta[3] == 0 and delta[4] == 0  # different names, no name, not at the top
+    assert stats["name"]["pairs_adjusted"] == 2
+    capped, _ = name_frequency_adjustment(records, ia, ib, levels, (4,), cap=0.5)
+    assert np.abs(capped).max() <= 0.5
+
+
+def test_name_frequency_can_be_switched_on(demo_files):
+    job = io.load_link_job(JOB)
+    assert job.scoring.name_frequency is False  # off by default (README, Linking)
+    on = dataclasses.replace(job, scoring=dataclasses.replace(job.scoring, name_frequency=True))
+    off = job
+    with_it, without = link(_exports(demo_files), on), link(_exports(demo_files), off)
+    assert with_it.manifest["name_frequency"]["name"]["pairs_adjusted"] > 0
+    assert without.manifest["name_frequency"] == {}
+    levels = to_levels(np.column_stack([without.pairs[f"sim_{f}"] for f in without.model.fields]),
+                       [without.manifest["levels"][f]["cuts"] for f in without.model.fields])
+    assert np.allclose(without.pairs["probability"], without.model.probabilities(levels))
+    assert not np.allclose(with_it.pairs["probability"], with_it.model.probabilities(levels))

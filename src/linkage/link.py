@@ -12,8 +12,9 @@ exports and config the tables are identical bit for bit (the manifest's timings 
 Steps: candidates from :mod:`linkage.block`; per-field similarities (Dice; names as sets of
 parts, best assignment in each direction); similarities cut into agreement levels per field
 (``job_config.DEFAULT_LEVELS`` or the job's own); u from random record pairs and m and the
-prior by EM on the candidates (:mod:`linkage.score`); match / review / non-match by thresholds
-chosen from the model unless the job sets them; persons by :mod:`linkage.cluster`.
+prior by EM on the candidates (:mod:`linkage.score`); identical names weighted by how common
+they are (:func:`name_frequency_adjustment`); match / review / non-match by thresholds chosen
+from the posteriors unless the job sets them; persons by :mod:`linkage.cluster`.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from .errors import ConfigError
 from .job_config import LinkJobConfig
 from .records import RecordSet, record_set
 
-__all__ = ["LinkResult", "link", "field_similarities", "to_levels", "DECISIONS"]
+__all__ = ["LinkResult", "link", "field_similarities", "to_levels", "name_frequency_adjustment", "DECISIONS"]
 
 DECISIONS = {score.MATCH: "match", score.REVIEW: "review", score.NON_MATCH: "non_match"}
 _CHUNK = 1 << 21
@@ -122,15 +123,18 @@ def link(exports: Sequence[EncodedExport], config: LinkJobConfig, *, names: Sequ
     random_levels = to_levels(field_similarities(records, ra, rb), cuts)
     u = score.estimate_u(random_levels, num_levels)
     model = _fit(levels, num_levels, u, field_names, config)
-    weights = model.match_weights(levels)
-    probabilities = model.probabilities(levels)
     sc = config.scoring
+    adjustment, frequency_stats = (name_frequency_adjustment(records, ia, ib, levels, num_levels,
+                                                             cap=sc.name_frequency_cap)
+                                   if sc.name_frequency else (np.zeros(len(ia)), {}))
+    weights = model.match_weights(levels) + adjustment
+    probabilities = score.weight_to_probability(weights)
     if sc.match_threshold is not None and sc.review_threshold is not None:
         thresholds = score.Thresholds(match=sc.match_threshold, review=sc.review_threshold)
         threshold_source = "job config"
     else:
-        chosen = score.choose_thresholds(model, levels, max_false_match_rate=sc.max_false_match_rate,
-                                         max_missed_match_rate=sc.max_missed_match_rate)
+        chosen = score.thresholds_from_probabilities(probabilities, max_false_match_rate=sc.max_false_match_rate,
+                                                     max_missed_match_rate=sc.max_missed_match_rate)
         thresholds = score.Thresholds(match=chosen.match,
                                       review=min(chosen.match, max(chosen.review, sc.min_review_probability)))
         threshold_source = "model"
@@ -176,6 +180,7 @@ def link(exports: Sequence[EncodedExport], config: LinkJobConfig, *, names: Sequ
                      "passes": [p.to_dict() for p in candidates.passes],
                      "pair_completeness_estimate": completeness},
         "model": model.to_dict(),
+        "name_frequency": frequency_stats,
         "levels": {f.name: {"cuts": list(c), "names": list(config.level_names(f.name, f.kind))}
                    for f, c in zip(records.fields, cuts)},
         "thresholds": {"match": thresholds.match, "review": thresholds.review, "source": threshold_source},
@@ -183,6 +188,42 @@ def link(exports: Sequence[EncodedExport], config: LinkJobConfig, *, names: Sequ
         "timings_s": timings,
     }
     return LinkResult(entities, pairs, review, manifest, model, thresholds, labels, envelopes)
+
+
+def name_frequency_adjustment(records: RecordSet, ia: np.ndarray, ib: np.ndarray, levels: np.ndarray,
+                              num_levels: Sequence[int], *, cap: float) -> tuple[np.ndarray, dict[str, Any]]:
+    """Per pair, a match-weight adjustment (bits) for identical names by how common they are.
+
+    Fellegi-Sunter gives every pair whose names agree at the top level one weight, but two
+    records of "Mohammed Ahmad" agree by chance far more often than two of a rare name. Per name
+    field, a record's name is its set of part filters (byte-identical encodings: the linkage unit
+    counts only equal filters, which it can see anyway); ``c`` is the number of records holding
+    exactly that set and ``N`` the records with the field. As in Winkler's frequency-based
+    matching, the chance that a random pair agrees on that value is ``c / N`` against
+    ``sum(c**2) / N**2`` for agreement on any value, so a pair at the top level with identical
+    sets gets ``log2(sum(c**2) / (N * c))``, clipped to ``[-cap, cap]``; other pairs get 0.
+    Returns the adjustments and, per field, how many pairs were adjusted and by how much.
+    """
+    out = np.zeros(len(ia), np.float64)
+    stats: dict[str, Any] = {}
+    n = records.n
+    for f, data in enumerate(records.fields):
+        if data.kind != "name" or n == 0 or len(ia) == 0:
+            continue
+        has = data.present.any(axis=1)
+        total = int(has.sum())
+        rows = np.ascontiguousarray(data.filters.reshape(n, -1))
+        _, code = np.unique(rows.view(np.dtype((np.void, rows.shape[1]))).ravel(), return_inverse=True)
+        code = code.ravel()
+        counts = np.bincount(code[has], minlength=int(code.max()) + 1).astype(np.float64)
+        same = (levels[:, f] == num_levels[f] - 1) & (code[ia] == code[ib]) & has[ia] & has[ib]
+        if not same.any():
+            continue
+        delta = np.clip(np.log2(float((counts ** 2).sum()) / (total * counts[code[ia[same]]])), -cap, cap)
+        out[same] += delta
+        stats[data.name] = {"pairs_adjusted": int(same.sum()), "mean_bits": round(float(delta.mean()), 4),
+                            "min_bits": round(float(delta.min()), 4), "max_bits": round(float(delta.max()), 4)}
+    return out, stats
 
 
 def _model_completeness(records: RecordSet, probable: np.ndarray, candidates: block.Candidates,

@@ -50,6 +50,8 @@ __all__ = [
     "estimate_u",
     "fit_em",
     "choose_thresholds",
+    "thresholds_from_probabilities",
+    "weight_to_probability",
     "decide",
 ]
 
@@ -316,6 +318,24 @@ def choose_thresholds(model: FSModel, levels: npt.ArrayLike, *, max_false_match_
     if len(p) == 0:
         return MAINZELLISTE_THRESHOLDS
     return _thresholds_from_probabilities(p, max_false_match_rate, max_missed_match_rate, min_match)
+
+
+def thresholds_from_probabilities(probabilities: npt.ArrayLike, *, max_false_match_rate: float = 0.001,
+                                  max_missed_match_rate: float = 0.001, min_match: float = 0.5) -> Thresholds:
+    """:func:`choose_thresholds` for posteriors given directly (e.g. after a frequency adjustment)."""
+    for name, value in (("max_false_match_rate", max_false_match_rate),
+                        ("max_missed_match_rate", max_missed_match_rate), ("min_match", min_match)):
+        if not _is_number(value) or not 0.0 <= value <= 1.0:
+            raise ConfigError(f"'{name}' of thresholds_from_probabilities must be in [0, 1], got {value!r}")
+    p = np.asarray(probabilities, dtype=np.float64)
+    if len(p) == 0:
+        return MAINZELLISTE_THRESHOLDS
+    return _thresholds_from_probabilities(p, max_false_match_rate, max_missed_match_rate, min_match)
+
+
+def weight_to_probability(weights: npt.ArrayLike) -> np.ndarray:
+    """Posterior match probability ``2**w / (1 + 2**w)`` of match weights (log2 odds), overflow-free."""
+    return _weight_to_probability(np.asarray(weights, dtype=np.float64))
 
 
 def decide(probabilities: npt.ArrayLike, thresholds: Thresholds) -> np.ndarray:
