@@ -145,13 +145,13 @@ def _stringify(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _read_xlsx(path: Path, spec: InputSpec) -> InputTable:
     try:
-        frame = pd.read_excel(path, sheet_name=spec.sheet or 0, dtype=object, header=None, engine="openpyxl",
+        frame = pd.read_excel(path, sheet_name=spec.sheet or 0, dtype=object, header=None, engine="calamine",
                               keep_default_na=False, na_values=[])
     except ValueError as exc:
         if spec.sheet and "not found" in str(exc).lower():
             raise DataError(f"{path} has no worksheet named {spec.sheet!r}; fix input.sheet in the export config") from None
         raise DataError(f"{path} is not a readable Excel workbook") from None
-    except Exception:  # openpyxl raises many types for damaged files
+    except Exception:  # the reader raises many types for damaged files
         raise DataError(f"{path} is not a readable Excel (.xlsx) workbook") from None
     if len(frame) == 0:
         raise DataError(f"{path} has no header row")
