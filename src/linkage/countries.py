@@ -60,6 +60,10 @@ _STATE_SUFFIXES = ("republic", "republik")
 
 #: Whole values (folded, whitespace removed) that mean "not given" but would key like a code.
 _UNKNOWN_RAW = frozenset({"n/a", "n.a.", "n.a", "n/v", "n.v.", "n.v", "-/-"})
+#: Raw values that are a code and a common "not available" at once: ``NA`` is Namibia's alpha-2
+#: code, but in exports it far more often means "not available" (R, pandas, SAS). Neither is
+#: guessed: the value is unrecognised (a warning; the record is encoded without nationality).
+_AMBIGUOUS_RAW = frozenset({"na"})
 
 #: Keys meaning "not given", "unknown" or "unresolved": missing, not a nationality.
 _UNKNOWN_TEXTS = (
@@ -141,8 +145,11 @@ def normalize_nationality(raw: str | None) -> str | Invalid | None:
     if raw is None:
         return None
     folded = _fold(raw)
-    if "".join(folded.split()) in _UNKNOWN_RAW:
+    compact = "".join(folded.split())
+    if compact in _UNKNOWN_RAW:
         return None
+    if compact in _AMBIGUOUS_RAW:
+        return _UNRECOGNISED
     key = _key_folded(folded)
     if not key or key in _UNKNOWN:
         return None
