@@ -111,15 +111,19 @@ def encode(
     id_problems = _id_problems(local_ids, row_numbers)
     id_bad = np.isin(row_numbers, id_problems["row_number"].to_numpy())
     public_keys = None if keyring is None else {name: keyring.lookup(name) for name in keyring}
-    sealing = _Sealing(config.agency, config.payload, consent, public_keys, created.date()) if consent is not None else None
-    if consent is not None:
-        no_basis = ~id_bad & ~linkage_basis_mask(consent, local_ids.to_numpy(dtype=object), created.date())
+    sealing = _Sealing(config.agency, config.payload, public_keys, created.date()) if consent is not None else None
+    scopes: pa.Array | None = None
+    if consent is not None:  # grants evaluated once here, vectorised; the parts get their slice of scopes
+        ids = local_ids.to_numpy(dtype=object)
+        no_basis = ~id_bad & ~linkage_basis_mask(consent, ids, created.date())
         id_problems = pd.concat([id_problems, pd.DataFrame({"row_number": row_numbers[no_basis], "field": "consent",
                                                             "reason": "no_linkage_basis"})], ignore_index=True)
         id_bad = id_bad | no_basis
+        scopes = scopes_column(consent, ids, created.date()).cast(pa.list_(SCOPE_TYPE))
     size = max(1, min(_CHUNK_ROWS, -(-n // workers)))
     jobs = [(records.iloc[a : a + size], local_ids.iloc[a : a + size], row_numbers[a : a + size],
-             id_bad[a : a + size], config, secret, sealing) for a in range(0, n, size)]
+             id_bad[a : a + size], config, secret, sealing, None if scopes is None else scopes.slice(a, size))
+            for a in range(0, n, size)]
     parts: list[_Part] = []
     for part in _run_parts(jobs, workers):
         parts.append(part)
@@ -185,8 +189,10 @@ def _encode_part_job(job: tuple[Any, ...]) -> _Part:
 
 
 def _encode_part(records: pd.DataFrame, local_ids: pd.Series, row_numbers: np.ndarray, id_bad: np.ndarray,
-                 config: ExportConfig, secret: ProjectSecret, sealing: "_Sealing | None" = None) -> _Part:
-    """Normalise, quarantine and encode a contiguous part of the input (all of it row-local)."""
+                 config: ExportConfig, secret: ProjectSecret, sealing: "_Sealing | None" = None,
+                 all_scopes: pa.Array | None = None) -> _Part:
+    """Normalise, quarantine and encode a contiguous part of the input (all of it row-local);
+    ``all_scopes`` are the consent scopes of every row of the part (with a register)."""
     columns: dict[str, Column] = {}
     results = {}
     for spec in config.schema.fields:
@@ -201,8 +207,8 @@ def _encode_part(records: pd.DataFrame, local_ids: pd.Series, row_numbers: np.nd
     refs = _record_refs(kept_ids, config, secret)
     columns = {name: col.take(keep) for name, col in columns.items()}
     scopes = envelopes = None
-    if sealing is not None:
-        scopes = sealing.scopes(kept_ids)
+    if all_scopes is not None and sealing is not None:
+        scopes = all_scopes.filter(pa.array(keep))
         if sealing.payload is not None:
             envelopes, late = sealing.seal(records[keep], refs, scopes, config.birth_date)
             late_warn = pd.DataFrame({"row_number": row_numbers[keep][late], "field": "payload.captured",
@@ -491,16 +497,12 @@ def _iso_dates(values: Sequence[str], spec: DateSpec) -> list[str | None]:
 
 @dataclass(frozen=True, slots=True)
 class _Sealing:
-    """Everything needed to evaluate grants and seal payloads in a worker (picklable)."""
+    """Everything needed to seal payloads in a worker (picklable; the grants are evaluated before)."""
 
     agency: str
     payload: PayloadSpec | None
-    register: ConsentRegister
     public_keys: dict[str, bytes] | None  # recipient -> X25519 public key (a plain dict: picklable)
     at: date  # grants are evaluated on this day; missing capture dates are filled with it
-
-    def scopes(self, local_ids: Sequence[str]) -> pa.Array:
-        return scopes_column(self.register, np.asarray(local_ids, dtype=object), self.at).cast(pa.list_(SCOPE_TYPE))
 
     def _values(self, records: pd.DataFrame, config_dates: DateSpec) -> dict[str, list[str | None]]:
         assert self.payload is not None
