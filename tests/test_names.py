@@ -118,6 +118,15 @@ def test_no_values():
         ("attayeb", "tayeb"),
         ("azzahra", "zahra"),
         ("annour", "nour"),
+        # Somali c for the ayn, from the list only
+        ("cali", "ali"),
+        ("cabdi", "abdi"),
+        ("cumar", "umar"),
+        ("cismaan", "usmaan"),
+        ("caasha", "aisha"),
+        ("carlos", "carlos"),
+        ("cemal", "cemal"),
+        ("cabdullaahi", "abdullaahi"),
         # abd compounds in every spelling
         ("abdurrahman", "abdulrahman"),
         ("abdelrahman", "abdulrahman"),

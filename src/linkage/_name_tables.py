@@ -62,6 +62,16 @@ FUSED_ARTICLE_EXCEPTIONS = frozenset(
     "alisher alimjan".split()
 )
 
+#: Somali spellings whose initial ``c`` writes the Arabic ʿayn (Somali orthography: ``c`` = ʿayn,
+#: ``x`` = ḥ): ``Cali`` is ``Ali``, ``Cabdi`` is ``Abdi``. A list, not a rule: a ``c`` before a
+#: vowel is a consonant in Carlos, Cem or Cemal.
+SOMALI_AYN = {
+    "cabdi": "abdi", "cali": "ali", "caliyo": "aliyo", "cumar": "umar", "cismaan": "usmaan",
+    "cusmaan": "usmaan", "caasha": "aisha", "caisha": "aisha", "cilmi": "ilmi", "cawo": "awo",
+    "caydiid": "aydiid", "cabdulle": "abdulle", "cabdow": "abdow", "cadan": "adan", "cisse": "isse",
+    "ciise": "iise", "cigaal": "igaal", "caziz": "aziz", "camina": "amina", "caamina": "aamina",
+}
+
 #: Letters without a Unicode decomposition, folded to Latin after marks are stripped.
 LATIN_SPECIAL = {
     "ı": "i", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ə": "a",

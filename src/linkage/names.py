@@ -29,7 +29,8 @@ Rules of ``name_parts``, in order
    ``abd`` compounds in every spelling become ``abdul`` + name (``abdurrahman``,
    ``abdelrahman``, ``abdirahman``, ``cabdiraxmaan``'s ``cabd``, ``abd`` + ``allah`` forms ->
    ``abdullah``); ``-ullah/-ulla/-ollah/-allah`` -> ``-ullah``; ``-uddin/-eddine/-aldin/-din`` ->
-   ``-uddin``; ``-zadeh/-zada/-zade`` -> ``-zadeh``.
+   ``-uddin``; ``-zadeh/-zada/-zade`` -> ``-zadeh``; Somali spellings with ``c`` for the ʿayn
+   in a short list (``cali`` -> ``ali``, ``cabdi`` -> ``abdi``, ``cumar`` -> ``umar``).
 3. **Sequences.** Titles and honorifics (``dr``, ``prof``, ``herr``, ``mrs``, ``mawlawi``, ...)
    are dropped. The article ``al``/``el``/``ul``/``il`` standing alone is dropped; an assimilated
    article (``ar``, ``as``, ``ash``, ``ad``, ``an``, ``at``, ``az``, ``ed``, ``ud``, ...) is dropped
@@ -104,6 +105,7 @@ _PART_CACHE: dict[str, str] = {}
 
 def _part(token: str) -> str:
     """Rule 2 of one part (remembered: parts repeat a lot)."""
+    token = T.SOMALI_AYN.get(token, token)
     result = _fused(token) if token.startswith(_FUSED_STARTS) or token.endswith(_FUSED_ENDS) else token
     if len(_PART_CACHE) < 1 << 17:
         _PART_CACHE[token] = result

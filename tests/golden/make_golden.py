@@ -15,9 +15,11 @@ Inputs (all in this folder, never edited): ``input.csv``, ``export.toml`` with `
 and date token kind and name blocking derivation), the project secret ``bytes(range(32))`` and
 a fixed creation time.
 
-History: the v1 vectors were re-pinned once, before any release, when issue #3 settled the
-name, date and nationality rules (they are part of the format: the same input must give the
-same bytes). From now on a failing golden test means a format change.
+History: the v1 vectors were re-pinned before any release when issue #3 settled the name, date
+and nationality rules (they are part of the format: the same input must give the same bytes),
+and once more in the same unreleased series for Somali ``c`` = ʿayn spellings (``Cali`` ->
+``ali``: one father's name of the names case). From now on a failing golden test means a
+format change.
 
 Usage::
 
