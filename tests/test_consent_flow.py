@@ -131,6 +131,7 @@ def test_cli_encode_deliver_view(flow, tmp_path):
                               "--keyring", str(root / "keys" / "keyring.json")])
     assert run.exit_code == 0, run.output
     assert "sealed" in run.output and PLANTED not in run.output
+    assert keys[granted[0]].key_id in run.output  # agencies compare the key ids they sealed for
     missing = runner.invoke(cli, ["encode", "--config", str(example_configs_dir() / export.config_name), "--secret",
                                   str(secret_path), str(root / "exports" / export.file_name), "-o",
                                   str(tmp_path / "x.parquet")])

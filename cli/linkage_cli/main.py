@@ -195,8 +195,10 @@ def encode(config_path: Path, secret_path: Path, input_path: Path, output: Path,
     click.echo(f"key check value {summary.key_check_value}, schema {summary.schema_fingerprint[:19]}")
     click.echo(f"reference map (keep it here) -> {summary.reference_map}")
     if summary.envelopes_by_recipient:
-        per = ", ".join(f"{k} {v}" for k, v in summary.envelopes_by_recipient.items())
+        ids = summary.recipient_key_ids or {}
+        per = ", ".join(f"{k} {v} (key id {ids.get(k, '?')})" for k, v in summary.envelopes_by_recipient.items())
         click.echo(f"sealed {summary.envelopes} payload envelope(s): {per}")
+        click.echo("compare each key id with the one its recipient printed at 'linkage keys recipient'")
     if summary.warnings:
         click.echo(f"{sum(summary.warnings.values())} rows encoded with reduced evidence -> {summary.warnings_path}",
                    err=True)

@@ -52,6 +52,7 @@ class EncodeSummary:
     first_warned_rows: dict[str, tuple[int, ...]]
     envelopes: int = 0
     envelopes_by_recipient: dict[str, int] | None = None
+    recipient_key_ids: dict[str, str] | None = None  # key id of each recipient sealed for
 
 
 def default_side_paths(input_path: str | os.PathLike[str]) -> tuple[Path, Path]:
@@ -141,6 +142,8 @@ def encode_file(
         first_warned_rows=first_warned,
         envelopes=meta["stats"]["consent"]["envelopes"],
         envelopes_by_recipient=meta["stats"]["consent"]["envelopes_by_recipient"],
+        recipient_key_ids={name: keyring.key_id(name) for name in meta["stats"]["consent"]["envelopes_by_recipient"]}
+        if keyring is not None else None,
     )
 
 
