@@ -182,3 +182,17 @@ def test_cli_demo_writes_views(tmp_path):
         assert (tmp_path / "demo" / "views" / f"{name}.xlsx").is_file()
         assert f"view of {name}" in run.output
     assert len((tmp_path / "demo" / "views" / "view-audit.jsonl").read_text().splitlines()) == len(AGENCIES)
+
+
+def test_cli_view_with_a_missing_reference_map_is_a_clear_error(flow, tmp_path):
+    from click.testing import CliRunner
+
+    from linkage_cli.main import cli
+
+    root, data, secret, keys = flow[:4]
+    package = root / "first" / "packages" / "jobcentre.parquet"
+    if not package.exists():  # this test run alone
+        _run(root, data, secret, keys, "first")
+    run = CliRunner().invoke(cli, ["view", str(package), "--private-key", str(root / "keys" / "jobcentre.key"),
+                                   "-o", str(tmp_path / "v.csv"), "--ref-map", str(tmp_path / "nope.csv")])
+    assert run.exit_code == 4 and "nope.csv does not exist" in run.output

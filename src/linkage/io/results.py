@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..errors import ConfigError, IntegrityError
+from ..errors import ConfigError, DataError, IntegrityError
 from ..job_config import LinkJobConfig, parse_link_job
 
 if TYPE_CHECKING:
@@ -133,5 +133,12 @@ def read_envelopes(result_dir: str | os.PathLike[str]) -> pa.Table:
 
 
 def read_string_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """A small side table (reference map, truth) with every cell a string."""
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+    """A small side table (reference map, truth) with every cell a string; DataError naming the
+    file when it is missing or not a readable CSV."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path} does not exist (or is not a file)")
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError, UnicodeDecodeError):
+        raise DataError(f"{path} is not a readable CSV table") from None
