@@ -307,6 +307,9 @@ def deliver(result_dir: Path, recipient: str, output: Path, own_agency: str | No
     click.echo(f"package for '{s.recipient}' -> {s.output}")
     click.echo(f"  {s.entities} persons, {s.envelopes} envelopes (by agency: {per}), "
                f"{s.own_records} own records of agency {s.own_agency or '(none)'}")
+    if s.envelopes == 0 and s.own_records == 0:
+        click.echo(f"warning: nothing in this result is addressed to '{s.recipient}'; check the name against the "
+                   "keyring and the consent registers", err=True)
 
 
 # ------------------------------------------------------------------------------------------- view
