@@ -124,10 +124,17 @@ def link(exports: Sequence[EncodedExport], config: LinkJobConfig, *, names: Sequ
     u = score.estimate_u(random_levels, num_levels)
     model = _fit(levels, num_levels, u, field_names, config)
     sc = config.scoring
-    adjustment, frequency_stats = (name_frequency_adjustment(records, ia, ib, levels, num_levels,
-                                                             cap=sc.name_frequency_cap)
-                                   if sc.name_frequency else (np.zeros(len(ia)), {}))
-    weights = model.match_weights(levels) + adjustment
+
+    def scored(pa: np.ndarray, pb: np.ndarray, pair_levels: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
+        """Match weights of pairs: the model's, plus the name-frequency adjustment when enabled."""
+        w = model.match_weights(pair_levels)
+        if not sc.name_frequency:
+            return w, {}
+        adjustment, stats = name_frequency_adjustment(records, pa, pb, pair_levels, num_levels,
+                                                      cap=sc.name_frequency_cap)
+        return w + adjustment, stats
+
+    weights, frequency_stats = scored(ia, ib, levels)
     probabilities = score.weight_to_probability(weights)
     if sc.match_threshold is not None and sc.review_threshold is not None:
         thresholds = score.Thresholds(match=sc.match_threshold, review=sc.review_threshold)
@@ -140,7 +147,10 @@ def link(exports: Sequence[EncodedExport], config: LinkJobConfig, *, names: Sequ
         threshold_source = "model"
     decisions = score.decide(probabilities, thresholds)
     if len(probable):
-        completeness.update(_model_completeness(records, probable, candidates, model, cuts, thresholds.match))
+        lo, hi = probable // n, probable % n
+        sample_weights, _ = scored(lo, hi, to_levels(field_similarities(records, lo, hi), cuts))
+        completeness.update(_model_completeness(probable, score.weight_to_probability(sample_weights), candidates,
+                                                n, thresholds.match))
     step("scoring")
     duplicate_free = frozenset(i for i, a in enumerate(records.agencies) if a in config.clustering.duplicate_free)
     cc = config.clustering
@@ -226,20 +236,17 @@ def name_frequency_adjustment(records: RecordSet, ia: np.ndarray, ib: np.ndarray
     return out, stats
 
 
-def _model_completeness(records: RecordSet, probable: np.ndarray, candidates: block.Candidates,
-                        model: score.FSModel, cuts: Sequence[Sequence[float]], match: float) -> dict[str, Any]:
+def _model_completeness(probable: np.ndarray, p: np.ndarray, candidates: block.Candidates, n: int,
+                        match: float) -> dict[str, Any]:
     """Pair completeness among the sampled pairs the fitted model calls matches.
 
     The probable pairs (record-filter Dice above ``pc_min_dice`` with a sampled record, found
-    without blocking) include many look-alike non-matches (relatives, common names) that blocking
-    rightly leaves out; scoring them with the model and keeping those at or above the match
-    threshold asks the steward's question: of the matches the model would have found had every
-    pair been compared, how many did blocking propose? ``union`` and the per-pass shares are of
-    those; ``by_filter`` keeps the share of all probable pairs.
+    without blocking; ``p`` their posteriors, scored like the candidates) include many look-alike
+    non-matches (relatives, common names) that blocking rightly leaves out; keeping those at or
+    above the match threshold asks the steward's question: of the matches the model would have
+    found had every pair been compared, how many did blocking propose? ``union`` and the
+    per-pass shares are of those; ``by_filter`` keeps the share of all probable pairs.
     """
-    n = records.n
-    lo, hi = probable // n, probable % n
-    p = model.probabilities(to_levels(field_similarities(records, lo, hi), cuts))
     matches = probable[p >= match]
     return {"model_matches": int(len(matches)), "match_threshold": match,
             **block.completeness(matches, candidates, n)}
