@@ -18,10 +18,10 @@ from linkage.deliver import (
     Package,
     deliver,
     envelope_table,
-    package_digest,
     verify_package,
 )
 from linkage.encoded import ENVELOPE_TYPE, EncodedExport
+from linkage.encoded import content_digest as package_digest  # a package is digested like an export
 from linkage.errors import DataError, IntegrityError
 from linkage.seal import generate_recipient_key, seal_payload
 

@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from linkage import io
-from linkage.deliver import ENVELOPES_SCHEMA, Package, deliver, package_digest
+from linkage.deliver import ENVELOPES_SCHEMA, Package, deliver
+from linkage.encoded import content_digest as package_digest  # a package is digested like an export
 from linkage.encoded import ENVELOPE_TYPE
 from linkage.errors import ConfigError, DataError, IntegrityError, LinkageError
 from linkage.io.views import append_audit, view_paths, write_view

@@ -31,7 +31,7 @@ Rows are sorted by entity id, agency, record ref, ``own`` first, then the envelo
 validity. The Parquet key-value metadata ``linkage`` holds JSON: ``format``
 (``linkage-delivery-package``), ``format_version``, ``recipient``, ``own_agency``, ``created``,
 ``result`` (key check value, schema fingerprint and input digests of the link result),
-``counts`` and ``content_digest`` (:func:`package_digest` of the table). The
+``counts`` and ``content_digest`` (:func:`linkage.encoded.content_digest` of the table). The
 digest detects damage in transit; authenticity of the payloads comes from the envelopes' AEAD,
 which binds each to its record, agency, recipient, purpose and validity.
 """
@@ -61,7 +61,6 @@ __all__ = [
     "envelope_table",
     "deliver",
     "verify_package",
-    "package_digest",
 ]
 
 PACKAGE_FORMAT = "linkage-delivery-package"
@@ -175,20 +174,9 @@ def deliver(entities: pd.DataFrame, envelopes: pa.Table, *, recipient: str, own_
                    "own_records": int(len(own)),
                    "envelopes_by_agency": {str(k): int(v) for k, v in by_agency.sort_index().items()},
                    "purposes": sorted(set(purposes.tolist()))},
-        "content_digest": package_digest(table),
+        "content_digest": content_digest(table),
     }
     return Package(table, metadata)
-
-
-def package_digest(table: pa.Table) -> str:
-    """:func:`linkage.encoded.content_digest` of a ``PACKAGE_SCHEMA`` table, ``own`` taken as one byte per row.
-
-    ``content_digest`` has no canonical form for booleans, so ``own`` is hashed as a
-    ``fixed_size_binary(1)`` column (``0x01`` own, ``0x00`` not).
-    """
-    index = table.schema.get_field_index("own")
-    one, zero = pa.scalar(b"\x01", pa.binary(1)), pa.scalar(b"\x00", pa.binary(1))
-    return content_digest(table.set_column(index, "own", pc.if_else(table.column("own"), one, zero)))
 
 
 def verify_package(package: Package) -> None:
@@ -203,6 +191,6 @@ def verify_package(package: Package) -> None:
         raise IntegrityError("the package's columns are not those of a version-1 package")
     if not isinstance(meta.get("recipient"), str):
         raise IntegrityError("the package does not name its recipient")
-    if package_digest(package.table) != meta.get("content_digest"):
+    if content_digest(package.table) != meta.get("content_digest"):
         raise IntegrityError("the package was damaged or changed after it was made; ask the linkage unit for a "
                              "new package")

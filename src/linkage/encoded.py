@@ -169,6 +169,8 @@ def _canonical_array(hasher: Any, array: pa.Array) -> None:
         data = large.buffers()[2]
         if data is not None:
             hasher.update(memoryview(data)[int(offsets[0]) : int(offsets[-1])])
+    elif pa.types.is_boolean(typ):
+        hasher.update(array.fill_null(False).to_numpy(zero_copy_only=False).astype(np.uint8))
     elif pa.types.is_null(typ):
         return
     else:
