@@ -127,6 +127,15 @@ def test_envelopes_follow_the_grants_exactly(result, keys):
         "course_provider": 2, "foreigners_authority": 1}
 
 
+def test_birth_date_with_unknown_day_is_sealed_as_the_year(config, secret, keyring, keys):
+    records = _records()
+    records.loc[0, "Geburtsdatum"] = "00.07.1990"  # month known, day not
+    result = encode(records, config, secret=secret, consent=_register(), keyring=keyring, created=CREATED)
+    first = result.reference_map.set_index("local_id").loc["1", "record_ref"]
+    dates = {p.fields["birth_date"] for ref, _, p in _opened(result, keys) if ref == first}
+    assert dates == {"1990"}
+
+
 def test_unreadable_capture_date_is_a_warning(result):
     w = result.warnings
     assert w[w["field"] == "payload.captured"]["row_number"].tolist() == [2]

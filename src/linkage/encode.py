@@ -14,10 +14,9 @@ Consent and payloads (issue #5): with a consent register (required when the conf
 ``[consent]`` section), rows whose record has no valid ``linkage`` grant at the encoding date are
 not encoded: they go to the quarantine as ``consent, no_linkage_basis``. Every encoded record
 carries its scopes (:func:`linkage.consent.scopes_column`). With a ``[payload]`` section and a
-keyring, each record's payload fields are sealed (:func:`linkage.seal.seal_payload`) once per
-scope that names a recipient, with exactly the fields of the data classes the scope covers; a
-scope that covers none of them gets no envelope. Unreadable capture dates fall back to the
-encoding date and are listed in the warnings.
+keyring, each record's payload fields are sealed once per scope that names a recipient, with
+exactly the fields of the data classes the scope covers (:mod:`linkage.payload`); unreadable
+capture dates fall back to the encoding date and are listed in the warnings.
 
 Speed: Python work is done once per *distinct* value (names and dates repeat a lot), everything
 per row is numpy; sealing is one AEAD call per envelope. Output is a pure function of (records,
@@ -31,7 +30,7 @@ import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
@@ -40,16 +39,15 @@ import pyarrow as pa
 
 from . import bloom
 from ._columns import Column, normalise_field
-from .config import DateSpec, ExportConfig, PayloadSpec, Schema
-from .consent import ANY, LINKAGE, ConsentRegister, linkage_basis_mask, scopes_column
-from .countries import normalize_nationality
-from .encoded import (BLOCK_KEY_BYTES, ENVELOPE_TYPE, FORMAT, FORMAT_VERSION, SCOPE_TYPE, EncodedExport,
-                      arrow_schema, seal_metadata)
-from .errors import ConfigError, ConsentError, DataError
+from .config import ExportConfig, Schema
+from .consent import ConsentRegister, linkage_basis_mask, scopes_column
+from .encoded import BLOCK_KEY_BYTES, FORMAT, FORMAT_VERSION, SCOPE_TYPE, EncodedExport, arrow_schema, seal_metadata
+from .errors import DataError
 from .keys import ProjectSecret
 from ._blake2b import keyed_digests, keyed_digests_of_joined
-from .normalize import DateValue, parse_date, normalize_sex
-from .seal import Keyring, PayloadSealer
+from .normalize import DateValue
+from .payload import PayloadSealing, check_consent_inputs
+from .seal import Keyring
 from .tokens import Incidence, component_ids, date_array, incidence
 
 __all__ = ["EncodeResult", "encode", "QUARANTINE_COLUMNS"]
@@ -103,7 +101,7 @@ def encode(
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     created = created or datetime.now(timezone.utc)
-    _check_consent_inputs(config, consent, keyring)
+    check_consent_inputs(config, consent, keyring)
     schema = config.schema
     n = len(records)
     row_numbers = np.arange(1, n + 1, dtype=np.int64) if row_numbers is None else np.asarray(row_numbers, np.int64)
@@ -111,7 +109,7 @@ def encode(
     id_problems = _id_problems(local_ids, row_numbers)
     id_bad = np.isin(row_numbers, id_problems["row_number"].to_numpy())
     public_keys = None if keyring is None else {name: keyring.lookup(name) for name in keyring}
-    sealing = _Sealing(config.agency, config.payload, public_keys, created.date()) if consent is not None else None
+    sealing = PayloadSealing(config.agency, config.payload, public_keys, created.date()) if consent is not None else None
     scopes: pa.Array | None = None
     if consent is not None:  # grants evaluated once here, vectorised; the parts get their slice of scopes
         ids = local_ids.to_numpy(dtype=object)
@@ -189,7 +187,7 @@ def _encode_part_job(job: tuple[Any, ...]) -> _Part:
 
 
 def _encode_part(records: pd.DataFrame, local_ids: pd.Series, row_numbers: np.ndarray, id_bad: np.ndarray,
-                 config: ExportConfig, secret: ProjectSecret, sealing: "_Sealing | None" = None,
+                 config: ExportConfig, secret: ProjectSecret, sealing: PayloadSealing | None = None,
                  all_scopes: pa.Array | None = None) -> _Part:
     """Normalise, quarantine and encode a contiguous part of the input (all of it row-local);
     ``all_scopes`` are the consent scopes of every row of the part (with a register)."""
@@ -462,102 +460,3 @@ def _binary_array(matrix: np.ndarray, present: np.ndarray | None = None) -> pa.A
         validity = pa.py_buffer(np.packbits(present, bitorder="little").tobytes())
         null_count = int((~present).sum())
     return pa.Array.from_buffers(pa.binary(width), len(matrix), [validity, buffer], null_count=null_count)
-
-
-# ------------------------------------------------------------------------------- consent, payload
-
-
-def _check_consent_inputs(config: ExportConfig, consent: ConsentRegister | None, keyring: Keyring | None) -> None:
-    if config.consent is not None and consent is None:
-        raise ConfigError(f"the export config of agency '{config.agency}' requires a consent register "
-                          "([consent]); give it (linkage encode --consent FILE, or consent.register in the config)")
-    if config.payload is not None and keyring is None:
-        raise ConfigError(f"the export config of agency '{config.agency}' seals payloads ([payload]); give the "
-                          "recipients' keyring (linkage encode --keyring FILE, or payload.keyring in the config)")
-    if config.payload is not None and consent is not None and keyring is not None:
-        t = consent.table
-        sharing = (t["status"] == "accepted").to_numpy() & (t["purpose"] != LINKAGE).to_numpy()
-        named = consent.in_force[sharing[consent.in_force["grant"].to_numpy()]]["recipient"]
-        unknown = sorted(set(named.tolist()) - {ANY} - set(keyring))
-        if unknown:
-            raise ConsentError(f"{consent.source} grants data to recipient(s) {', '.join(unknown)} that the keyring "
-                               f"{keyring.source or ''} lacks; add their public keys (linkage keys recipient NAME "
-                               "--keyring FILE) or correct the register")
-
-
-def _iso_dates(values: Sequence[str], spec: DateSpec) -> list[str | None]:
-    """ISO date per value (None where a value is not a complete date), parsed once per distinct value."""
-    out: dict[str, str | None] = {}
-    for v in set(values):
-        parsed = parse_date(v, spec)
-        out[v] = (f"{parsed.year:04d}-{parsed.month:02d}-{parsed.day:02d}"
-                  if isinstance(parsed, DateValue) and parsed.day_month_known else None)
-    return [out[v] for v in values]
-
-
-@dataclass(frozen=True, slots=True)
-class _Sealing:
-    """Everything needed to seal payloads in a worker (picklable; the grants are evaluated before)."""
-
-    agency: str
-    payload: PayloadSpec | None
-    public_keys: dict[str, bytes] | None  # recipient -> X25519 public key (a plain dict: picklable)
-    at: date  # grants are evaluated on this day; missing capture dates are filled with it
-
-    def _values(self, records: pd.DataFrame, config_dates: DateSpec) -> dict[str, list[str | None]]:
-        assert self.payload is not None
-        out: dict[str, list[str | None]] = {}
-        for f in self.payload.fields:
-            raw = [str(v).strip() for v in records[f.column].fillna("").tolist()]
-            distinct = set(raw)
-            if f.normalise == "birth_date":
-                mapping = {}
-                for v in distinct:
-                    d = parse_date(v, config_dates)
-                    mapping[v] = (v if not isinstance(d, DateValue) else f"{d.year:04d}" if d.month is None or d.ambiguous
-                                  else f"{d.year:04d}-{d.month:02d}-{d.day:02d}")
-            elif f.normalise == "sex":
-                mapping = {v: s if isinstance(s := normalize_sex(v), str) else v for v in distinct}
-            elif f.normalise == "nationality":
-                mapping = {v: c if isinstance(c := normalize_nationality(v), str) else v for v in distinct}
-            else:
-                mapping = {v: v for v in distinct}
-            out[f.name] = [mapping[v] or None for v in raw]
-        return out
-
-    def seal(self, records: pd.DataFrame, refs: Sequence[str], scopes: pa.Array,
-             birth_dates: DateSpec | None = None) -> tuple[pa.Array, np.ndarray]:
-        """Envelopes per record (``list<ENVELOPE_TYPE>``) and the rows whose capture date was unreadable."""
-        assert self.payload is not None and self.public_keys is not None
-        payload = self.payload
-        values = self._values(records, birth_dates or DateSpec())
-        n = len(refs)
-        today = self.at.isoformat()
-        late = np.zeros(n, dtype=bool)
-        if payload.captured:
-            captured_spec = DateSpec(formats=payload.captured_formats, unknown_day_month=())
-            captured = _iso_dates([str(v).strip() for v in records[payload.captured].fillna("").tolist()], captured_spec)
-            late = np.array([c is None for c in captured], dtype=bool)
-            captured = [c or today for c in captured]
-        else:
-            captured = [today] * n
-        names = [f.name for f in payload.fields]
-        classes = [f.data_class for f in payload.fields]
-        columns = [values[name] for name in names]
-        sealer = PayloadSealer(self.public_keys, agency=self.agency)
-        out: list[list[dict[str, Any]]] = []
-        for i, record_scopes in enumerate(scopes.to_pylist()):
-            envelopes = []
-            for s in record_scopes or ():
-                if s["recipient"] == ANY or s["purpose"] == LINKAGE:
-                    continue
-                allowed = s["data_classes"]
-                fields = {name: col[i] for name, cls, col in zip(names, classes, columns)
-                          if col[i] is not None and (ANY in allowed or cls in allowed)}
-                if not fields:
-                    continue
-                envelopes.append(sealer.seal(
-                    fields, record_ref=refs[i], recipient=s["recipient"], purpose=s["purpose"],
-                    valid_from=s["valid_from"], valid_until=s["valid_until"], captured=captured[i]).to_arrow_dict())
-            out.append(envelopes)
-        return pa.array(out, type=pa.list_(ENVELOPE_TYPE)), late

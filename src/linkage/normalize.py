@@ -67,6 +67,12 @@ class DateValue:
         """Day and month are known as an unordered pair (possibly ambiguous)."""
         return self.month is not None and self.day is not None
 
+    @property
+    def iso(self) -> str:
+        """What is known, as ISO text: ``YYYY-MM-DD``, or ``YYYY`` when day and month are unknown
+        or could be read either way round."""
+        return f"{self.year:04d}-{self.month:02d}-{self.day:02d}" if self.day_month_known else f"{self.year:04d}"
+
 
 # -------------------------------------------------------------------------------- text folding
 
