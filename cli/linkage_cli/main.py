@@ -26,6 +26,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -358,8 +359,6 @@ STALE_PACKAGE_DAYS = 7
 
 def _age_days(created: str, at: str) -> int | None:
     """Whole days from a package's creation time (ISO) to the viewing day (ISO), if both parse."""
-    from datetime import date
-
     try:
         return (date.fromisoformat(at) - date.fromisoformat(created[:10])).days
     except ValueError:

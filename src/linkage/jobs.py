@@ -10,7 +10,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,9 @@ from .encode import QUARANTINE_COLUMNS, encode
 from .encoded import EncodedExport, binary_matrix, field_column
 from .errors import DataError
 from .keys import ProjectSecret
+from .io.views import append_audit, write_view
 from .link import link
+from .view import build_view
 
 __all__ = ["EncodeSummary", "encode_file", "default_side_paths", "inspect_export", "LinkSummary", "link_files",
            "DeliverSummary", "deliver_file", "ViewSummary", "view_file"]
@@ -306,11 +308,6 @@ def view_file(package_path: str | os.PathLike[str], private_key_path: str | os.P
     ``at`` (a date; default today, UTC) decides which grants are valid. The audit log (default:
     ``view-audit.jsonl`` beside the output) gets one JSON line per view: counts and references.
     """
-    from datetime import date, timezone
-
-    from .io.views import append_audit, write_view
-    from .view import build_view
-
     package = io.read_package(package_path)
     key = io.read_recipient_key(private_key_path)
     reference_map = io.read_string_csv(reference_map_path) if reference_map_path is not None else None

@@ -11,11 +11,12 @@ import json
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 from ..errors import KeyFileError
 from ..keys import SECRET_BYTES, ProjectSecret
 
-__all__ = ["write_secret", "read_secret", "check_private_file"]
+__all__ = ["write_secret", "read_secret", "check_private_file", "create_private_file", "read_private_json"]
 
 _KIND = "linkage-project-secret"
 
@@ -60,25 +61,32 @@ def check_private_file(path: Path) -> None:
         )
 
 
-def read_secret(path: str | os.PathLike[str]) -> ProjectSecret:
-    """Read a project secret file written by :func:`write_secret`."""
-    path = Path(path)
+def read_private_json(path: Path, kind: str, foreign: str) -> dict[str, Any]:
+    """The JSON object of a private key file whose ``kind`` is ``kind``, read after
+    :func:`check_private_file`; KeyFileError ``foreign`` when it is not such a file."""
     check_private_file(path)
     try:
-        text = path.read_text("utf-8")
+        data = json.loads(path.read_bytes().decode("utf-8"))
     except IsADirectoryError:
         raise KeyFileError(f"{path} is a directory, not a key file") from None
     except OSError as exc:
         raise KeyFileError(f"cannot read key file {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise KeyFileError(f"{path} is not a linkage project secret file (made by 'linkage keys init')") from None
+    except ValueError:  # not UTF-8 (UnicodeDecodeError) or not JSON
+        raise KeyFileError(foreign) from None
+    if not isinstance(data, dict) or data.get("kind") != kind:
+        raise KeyFileError(foreign)
+    return data
+
+
+def read_secret(path: str | os.PathLike[str]) -> ProjectSecret:
+    """Read a project secret file written by :func:`write_secret`."""
+    path = Path(path)
+    foreign = f"{path} is not a linkage project secret file (made by 'linkage keys init')"
+    data = read_private_json(path, _KIND, foreign)
     try:
-        data = json.loads(text)
-        if data.get("kind") != _KIND:
-            raise ValueError
         key = base64.b64decode(data["secret"], validate=True)
-    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error, UnicodeDecodeError):
-        raise KeyFileError(f"{path} is not a linkage project secret file (made by 'linkage keys init')") from None
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        raise KeyFileError(foreign) from None
     if len(key) != SECRET_BYTES:
         raise KeyFileError(f"{path} holds a key of the wrong length; it is damaged")
     return ProjectSecret(key)

@@ -32,7 +32,7 @@ from ..seal import (
     recipient_key_id,
 )
 from .atomic import atomic_path
-from .keyfiles import check_private_file, create_private_file
+from .keyfiles import create_private_file, read_private_json
 
 __all__ = ["write_recipient_key", "read_recipient_key", "read_keyring", "write_keyring", "add_to_keyring",
            "create_recipient"]
@@ -59,18 +59,8 @@ def write_recipient_key(path: str | os.PathLike[str], pair: RecipientKeyPair) ->
 def read_recipient_key(path: str | os.PathLike[str]) -> RecipientKeyPair:
     """Read a recipient key file written by :func:`write_recipient_key`."""
     path = Path(path)
-    check_private_file(path)
-    foreign = KeyFileError(f"{path} is not a linkage recipient key file (made by 'linkage keys recipient')")
-    try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except IsADirectoryError:
-        raise KeyFileError(f"{path} is a directory, not a key file") from None
-    except OSError as exc:
-        raise KeyFileError(f"cannot read key file {path}: {exc.strerror}") from None
-    except (UnicodeDecodeError, ValueError):
-        raise foreign from None
-    if not isinstance(data, dict) or data.get("kind") != _KEY_KIND:
-        raise foreign
+    data = read_private_json(path, _KEY_KIND,
+                             f"{path} is not a linkage recipient key file (made by 'linkage keys recipient')")
     if data.get("version") != _VERSION:
         raise KeyFileError(f"{path}: version {data.get('version')!r} is not supported (this library reads "
                            f"version {_VERSION})")

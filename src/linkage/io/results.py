@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..deliver import ENVELOPES_SCHEMA
 from ..errors import ConfigError, DataError, IntegrityError
 from ..job_config import LinkJobConfig, parse_link_job
 
@@ -117,8 +118,6 @@ def read_manifest(result_dir: str | os.PathLike[str]) -> dict[str, Any]:
 
 def read_envelopes(result_dir: str | os.PathLike[str]) -> pa.Table:
     """The envelopes of a result directory (agency, record_ref, envelope)."""
-    from ..deliver import ENVELOPES_SCHEMA
-
     path = Path(result_dir) / "envelopes.parquet"
     if not path.is_file():
         raise _missing(Path(result_dir), "envelopes.parquet")
