@@ -59,7 +59,8 @@ from .errors import ConfigError, DataError, IntegrityError, KeyFileError
 __all__ = [
     "SEAL_VERSION", "KEY_BYTES", "NONCE_BYTES",
     "RecipientKeyPair", "generate_recipient_key", "recipient_key_id", "check_recipient_name", "check_public_key",
-    "Keyring", "Envelope", "OpenedPayload", "seal_payload", "PayloadSealer", "open_envelope", "EnvelopeOpener", "is_valid_at",
+    "Keyring", "Envelope", "OpenedPayload", "iso_day", "seal_payload", "PayloadSealer", "open_envelope",
+    "EnvelopeOpener", "is_valid_at",
 ]
 
 SEAL_VERSION = 1
@@ -257,7 +258,8 @@ def _parse_iso(value: str) -> _dt.date | None:
         return None
 
 
-def _iso(value: DateLike | None, what: str) -> str:
+def iso_day(value: DateLike | None, what: str) -> str:
+    """``value`` (a date, datetime or ISO ``YYYY-MM-DD`` text) as ISO text; ConfigError naming ``what``."""
     if value is None:
         raise ConfigError(f"'{what}' is required (an ISO date)")
     if isinstance(value, _dt.datetime):
@@ -323,8 +325,8 @@ def _canonical_payload(payload: Mapping[str, str | None], agency: str, captured:
 
 def _checked_window(recipient: str, valid_from: DateLike | None,
                     valid_until: DateLike | None) -> tuple[str | None, str | None]:
-    start = None if valid_from is None else _iso(valid_from, "valid_from")
-    end = None if valid_until is None else _iso(valid_until, "valid_until")
+    start = None if valid_from is None else iso_day(valid_from, "valid_from")
+    end = None if valid_until is None else iso_day(valid_until, "valid_until")
     if start is not None and end is not None and end < start:
         raise ConfigError(f"'valid_until' ({end}) is before 'valid_from' ({start}) for recipient '{recipient}'")
     return start, end
@@ -391,7 +393,7 @@ class PayloadSealer:
             start, end = _checked_window(recipient, valid_from, valid_until)
             cached = self._scopes[scope] = (start, end, _aad_tail(self._agency, recipient, purpose, start, end))
         start, end, tail = cached
-        plaintext = _canonical_payload(payload, self._agency, _iso(captured, "captured"), record_ref)
+        plaintext = _canonical_payload(payload, self._agency, iso_day(captured, "captured"), record_ref)
         nonce = os.urandom(NONCE_BYTES)
         ciphertext = aead.encrypt(nonce, plaintext, _AAD_HEAD + _length_prefixed(record_ref) + tail)
         return Envelope(recipient=recipient, purpose=purpose, valid_from=start, valid_until=end,
@@ -477,7 +479,7 @@ def _parse_payload(plaintext: bytes, record_ref: str, agency: str) -> OpenedPayl
 
 def is_valid_at(envelope: Envelope, when: DateLike) -> bool:
     """Whether ``when`` lies in the envelope's validity window (inclusive; a missing bound is open)."""
-    day = _iso(when, "when")
+    day = iso_day(when, "when")
     if envelope.valid_from is not None and day < envelope.valid_from:
         return False
     return envelope.valid_until is None or day <= envelope.valid_until

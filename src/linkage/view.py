@@ -53,7 +53,7 @@ import pyarrow.compute as pc
 
 from .deliver import Package, verify_package
 from .errors import ConfigError, DataError, IntegrityError
-from .seal import Envelope, EnvelopeOpener, RecipientKeyPair, is_valid_at
+from .seal import Envelope, EnvelopeOpener, RecipientKeyPair, is_valid_at, iso_day
 
 __all__ = ["VIEW_AUDIT_FORMAT", "VIEW_AUDIT_VERSION", "FIELD_SUFFIXES", "View", "build_view"]
 
@@ -98,7 +98,7 @@ def build_view(package: Package, key: RecipientKeyPair, *, at: _dt.date | str, p
         raise IntegrityError(f"this package is for recipient '{package.recipient}'; the private key given belongs "
                              f"to '{key.name}' (key id {key.key_id}); use '{package.recipient}'s private key, or ask "
                              f"the linkage unit for a package made for '{key.name}'")
-    day = _day(at)
+    day = iso_day(at, "at")
     frame = _package_frame(package)
     purpose, available = _choose_purpose(frame, purpose)
     opened = _open_all(package, frame, key, purpose=purpose, day=day)
@@ -116,19 +116,6 @@ def build_view(package: Package, key: RecipientKeyPair, *, at: _dt.date | str, p
 
 
 # -------------------------------------------------------------------------------------- opening
-
-
-def _day(at: object) -> str:
-    if isinstance(at, _dt.datetime):
-        return at.date().isoformat()
-    if isinstance(at, _dt.date):
-        return at.isoformat()
-    if isinstance(at, str) and len(at) == 10:
-        try:
-            return _dt.date.fromisoformat(at).isoformat()
-        except ValueError:
-            pass
-    raise ConfigError("'at' (the day of viewing) must be a date or an ISO date (YYYY-MM-DD)")
 
 
 def _package_frame(package: Package) -> pd.DataFrame:
