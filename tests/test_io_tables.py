@@ -253,3 +253,14 @@ def test_formats_agree(tmp_path):
         assert frame.values.tolist() == frames[0].values.tolist()
         assert list(frame.columns) == header
     assert np.all(frames[0].values == frames[1].values)
+
+
+def test_xlsx_without_its_reader_says_what_to_install(tmp_path, monkeypatch):
+    path = write_xlsx(tmp_path / "export.xlsx", [["id", "name"], ["1", "Anna"]])
+
+    def missing(*args, **kwargs):
+        raise ImportError("Missing optional dependency 'python-calamine'")
+
+    monkeypatch.setattr(pd, "read_excel", missing)
+    with pytest.raises(DataError, match="python-calamine"):
+        io.read_table(path, AUTO)

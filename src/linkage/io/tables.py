@@ -147,6 +147,9 @@ def _read_xlsx(path: Path, spec: InputSpec) -> InputTable:
     try:
         frame = pd.read_excel(path, sheet_name=spec.sheet or 0, dtype=object, header=None, engine="calamine",
                               keep_default_na=False, na_values=[])
+    except ImportError:  # pandas reports a missing reader this way: not a damaged file
+        raise DataError("reading .xlsx needs python-calamine, a dependency of linkage that is not installed here; "
+                        "run pip install python-calamine") from None
     except ValueError as exc:
         if spec.sheet and "not found" in str(exc).lower():
             raise DataError(f"{path} has no worksheet named {spec.sheet!r}; fix input.sheet in the export config") from None
