@@ -47,6 +47,7 @@ def test_exit_codes_are_documented_and_match_the_errors():
     assert errors.IntegrityError.exit_code == 6 and "integrity" in table["6"]
     assert errors.ConsentError.exit_code == 7 and "consent" in table["7"]
     assert cli_main.EXIT_QUARANTINE == 8 and "--fail-on-quarantine" in table["8"]
+    assert errors.OutputError.exit_code == 2 and "refused output path" in table["2"]
 
 
 @pytest.mark.parametrize("path", all_commands(), ids=lambda p: " ".join(p) or "linkage")

@@ -8,7 +8,7 @@ code  meaning
 ====  =====================================================================
 0     success
 1     internal error (a bug: rerun with ``--debug`` and report the traceback)
-2     usage error (unknown option, missing argument)
+2     usage error (unknown option, missing argument) or a refused output path (an input, a key, a file or folder linkage did not write)
 3     invalid configuration
 4     unusable input data (missing columns, undecodable bytes, empty input)
 5     key file problem (missing, exposed permissions, already exists)
@@ -38,6 +38,11 @@ from linkage.errors import LinkageError
 from linkage.keys import generate_secret
 
 EXIT_QUARANTINE = 8
+
+_force_option = click.option(
+    "--force", is_flag=True,
+    help="Replace an existing output file that linkage did not write, or add to a non-empty folder (its other "
+         "files are kept). Inputs and key files are never overwritten.")
 
 
 def _handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -158,11 +163,11 @@ def keys_recipient(name: str, out_dir: Path, keyring_path: Path | None, replace:
 @click.option("--secret", "secret_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Project secret file (from 'linkage keys init').")
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
               help="Encoded export to write (Parquet).")
-@click.option("--quarantine", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--quarantine", type=click.Path(path_type=Path),
               help="Quarantine CSV (default: INPUT's name + .quarantine.csv).")
-@click.option("--ref-map", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--ref-map", type=click.Path(path_type=Path),
               help="Reference map CSV, local id -> record reference (default: INPUT's name + .refmap.csv).")
 @click.option("--workers", type=click.IntRange(0, 64), default=1, show_default=True,
               help="Processes to encode with (0 = one per CPU core); the output is identical for any number.")
@@ -171,10 +176,11 @@ def keys_recipient(name: str, out_dir: Path, keyring_path: Path | None, replace:
 @click.option("--keyring", "keyring_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Recipients' public keys (from 'linkage keys recipient'); overrides payload.keyring.")
 @click.option("--fail-on-quarantine", is_flag=True, help=f"Exit with {EXIT_QUARANTINE} if any row was quarantined.")
+@_force_option
 @_handle_errors
 def encode(config_path: Path, secret_path: Path, input_path: Path, output: Path, quarantine: Path | None,
            ref_map: Path | None, workers: int, consent_path: Path | None, keyring_path: Path | None,
-           fail_on_quarantine: bool) -> None:
+           fail_on_quarantine: bool, force: bool) -> None:
     """Encode an agency export INPUT (CSV, .xlsx or Parquet) for the linkage unit.
 
     Writes the signed encoded export to OUTPUT; rows that cannot be encoded go to the quarantine
@@ -189,7 +195,7 @@ def encode(config_path: Path, secret_path: Path, input_path: Path, output: Path,
         summary = jobs.encode_file(input_path, config_path, output, secret=secret, quarantine_path=quarantine,
                                    reference_map_path=ref_map, progress=progress,
                                    workers=workers or os.cpu_count() or 1, consent_path=consent_path,
-                                   keyring_path=keyring_path)
+                                   keyring_path=keyring_path, key_paths=[secret_path], force=force)
     finally:
         progress.close()
     click.echo(f"{summary.agency}: {summary.encoded} of {summary.input_rows} rows encoded -> {summary.output}")
@@ -264,18 +270,22 @@ def inspect(encoded: Path, as_json: bool, expect_key_check: str | None) -> None:
 @click.argument("encoded", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Link job config (TOML); defaults for everything when left out.")
-@click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Result directory (replaced as a whole when the run succeeds).")
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
+              help="Result directory: new, empty or a previous link result (replaced as a whole when the run "
+                   "succeeds).")
 @click.option("--expect-key-check", help="Refuse exports not made with this key check value.")
+@_force_option
 @_handle_errors
-def link(encoded: tuple[Path, ...], config_path: Path | None, output: Path, expect_key_check: str | None) -> None:
+def link(encoded: tuple[Path, ...], config_path: Path | None, output: Path, expect_key_check: str | None,
+         force: bool) -> None:
     """Link and deduplicate ENCODED exports (one export: deduplication only).
 
     Verifies every export (signature, same project secret and schema), blocks, compares, scores
     with Fellegi-Sunter (EM), clusters records into persons and writes entities, pairs, the
     review list and a run manifest to OUTPUT.
     """
-    summary = jobs.link_files(encoded, output, job_config_path=config_path, expected_key_check=expect_key_check)
+    summary = jobs.link_files(encoded, output, job_config_path=config_path, expected_key_check=expect_key_check,
+                              force=force)
     click.echo(f"linked {summary.records} records of {len(summary.agencies)} export(s) "
                f"({', '.join(summary.agencies)}) in {summary.seconds:.1f} s -> {summary.output}")
     pc = "n/a" if summary.pair_completeness is None else f"{summary.pair_completeness:.3f}"
@@ -293,17 +303,18 @@ def link(encoded: tuple[Path, ...], config_path: Path | None, output: Path, expe
 @cli.command()
 @click.argument("result_dir", metavar="RESULT", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--recipient", required=True, help="Recipient name (as in the keyring and the consent registers).")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
               help="Delivery package to write (Parquet).")
 @click.option("--own-agency", help="The recipient's own agency in the result (default: the agency named like it).")
+@_force_option
 @_handle_errors
-def deliver(result_dir: Path, recipient: str, output: Path, own_agency: str | None) -> None:
+def deliver(result_dir: Path, recipient: str, output: Path, own_agency: str | None, force: bool) -> None:
     """Assemble RECIPIENT's delivery package from a link result (linkage unit).
 
     Per person: the sealed envelopes addressed to the recipient from every member record, plus
     the recipient's own record references. The linkage unit cannot open the envelopes.
     """
-    s = jobs.deliver_file(result_dir, recipient, output, own_agency=own_agency)
+    s = jobs.deliver_file(result_dir, recipient, output, own_agency=own_agency, force=force)
     per = ", ".join(f"{k} {v}" for k, v in s.envelopes_by_agency.items()) or "none"
     click.echo(f"package for '{s.recipient}' -> {s.output}")
     click.echo(f"  {s.entities} persons, {s.envelopes} envelopes (by agency: {per}), "
@@ -321,17 +332,18 @@ def deliver(result_dir: Path, recipient: str, output: Path, own_agency: str | No
 @click.option("--private-key", "key_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The recipient's private key file (from 'linkage keys recipient').")
 @click.option("--purpose", help="Purpose to view for (default: the package's only purpose).")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
               help="View to write: .xlsx (sheets persons, duplicates), .csv or .parquet (plus OUT.duplicates.*).")
 @click.option("--ref-map", "ref_map", type=click.Path(dir_okay=False, path_type=Path),
               help="The recipient's own reference map (from its 'linkage encode') to show local record ids.")
 @click.option("--at", "at", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Day the grants must be valid on (default: today).")
-@click.option("--audit-log", "audit_log", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--audit-log", "audit_log", type=click.Path(path_type=Path),
               help="Audit log to append to (default: view-audit.jsonl beside OUTPUT).")
+@_force_option
 @_handle_errors
 def view(package_path: Path, key_path: Path, purpose: str | None, output: Path, ref_map: Path | None,
-         at: Any, audit_log: Path | None) -> None:
+         at: Any, audit_log: Path | None, force: bool) -> None:
     """Open a delivery PACKAGE (recipient) and write the consent-scoped view: one row per person.
 
     Only envelopes of the purpose that are valid today are opened; each field shows the newest
@@ -339,7 +351,7 @@ def view(package_path: Path, key_path: Path, purpose: str | None, output: Path, 
     recipient's own duplicate records. Every view is logged (counts and references, no values).
     """
     s = jobs.view_file(package_path, key_path, output, purpose=purpose, at=at.date() if at else None,
-                       reference_map_path=ref_map, audit_log_path=audit_log)
+                       reference_map_path=ref_map, audit_log_path=audit_log, force=force)
     click.echo(f"view of '{s.recipient}' for purpose {s.purpose or '(none)'} on {s.at}: {s.persons} persons "
                f"from {s.envelopes_opened} envelopes -> {', '.join(str(p) for p in s.outputs)}")
     click.echo(f"  skipped: {s.skipped_expired} not valid on {s.at}, {s.skipped_other_purpose} of other purposes; "
@@ -372,25 +384,30 @@ def _age_days(created: str, at: str) -> int | None:
 @click.option("--persons", default=1000, show_default=True, type=click.IntRange(1, 10_000_000),
               help="Number of synthetic persons (each appears at one to five agencies).")
 @click.option("--seed", default=1, show_default=True, type=click.IntRange(0), help="Random seed (same seed, same files).")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="Folder to write: new, empty or a previous 'linkage synth' folder.")
+@_force_option
 @_handle_errors
-def synth(persons: int, seed: int, out_dir: Path) -> None:
+def synth(persons: int, seed: int, out_dir: Path, force: bool) -> None:
     """Write synthetic exports of the five agency kinds and truth.csv to OUT."""
     from linkage import synth as synth_mod
 
+    io.check_target(io.Target(out_dir, io.OutputKind.SYNTH), force=force)  # before generating anything
     data = synth_mod.generate(persons, seed=seed)
-    paths = io.write_synth(data, out_dir)
+    paths = io.write_synth(data, out_dir, force=force)
     for name, path in paths.items():
         click.echo(f"{name}: {path}")
 
 
 @cli.command()
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="Folder to write: new, empty or a previous demo folder.")
 @click.option("--persons", default=2000, show_default=True, type=click.IntRange(10, 2_000_000),
               help="Number of synthetic persons.")
 @click.option("--seed", default=1, show_default=True, type=click.IntRange(0), help="Random seed of the generated data.")
+@_force_option
 @_handle_errors
-def demo(out_dir: Path, persons: int, seed: int) -> None:
+def demo(out_dir: Path, persons: int, seed: int, force: bool) -> None:
     """Run the whole three-party flow on generated data and score it against the truth.
 
     Writes DIR/exports/ (agency files, truth.csv, consent registers, quarantine and reference
@@ -401,7 +418,7 @@ def demo(out_dir: Path, persons: int, seed: int) -> None:
     """
     from linkage import demo as demo_mod
 
-    summary = demo_mod.run_demo(out_dir, persons=persons, seed=seed)
+    summary = demo_mod.run_demo(out_dir, persons=persons, seed=seed, force=force)
     click.echo(f"demo: {persons} persons, seed {seed}, key check value {summary.key_check_value}")
     for s in summary.encodes:
         click.echo(f"  {s.agency:<22} {s.encoded:>7} of {s.input_rows:>7} rows encoded  -> {s.output}")

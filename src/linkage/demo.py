@@ -12,11 +12,14 @@ unit delivers) and ``out_dir/views/<recipient>.xlsx`` (what each office sees, wi
 of the persons found against ``truth.csv``, which only the demo can join (through the agencies'
 reference maps). Deterministic for a seed except for the keys, which are generated fresh unless
 the key files exist (a new project secret moves every hash position, so figures differ slightly
-from run to run; reuse DIR to keep them), and the envelopes' random nonces.
+from run to run; reuse DIR to keep them), and the envelopes' random nonces. ``out_dir`` must be
+new, empty or a previous demo folder (marked by ``demo.json``), or ``force`` (other files are
+kept; see :mod:`linkage.io.outputs`).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -27,12 +30,15 @@ import pandas as pd
 
 from . import io, jobs, synth
 from .evaluate import PairQuality, pair_quality
+from .io.outputs import DEMO_FORMAT, OutputKind, Target, check_target
 from .io.views import append_audit, write_view
 from .keys import generate_secret
 from .seal import RecipientKeyPair, generate_recipient_key
 from .view import build_view
 
 __all__ = ["DemoSummary", "run_demo", "example_configs_dir"]
+
+_DEMO_FILES = ("demo.json", "exports", "keys", "encoded", "result", "packages", "views")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +67,16 @@ def example_configs_dir() -> Path:
     return Path(str(resources.files("linkage") / "data" / "configs"))
 
 
-def run_demo(out_dir: str | os.PathLike[str], *, persons: int = 2000, seed: int = 1) -> DemoSummary:
+def run_demo(out_dir: str | os.PathLike[str], *, persons: int = 2000, seed: int = 1,
+             force: bool = False) -> DemoSummary:
     out = Path(out_dir)
+    check_target(Target(out, OutputKind.DEMO, files=_DEMO_FILES), force=force)
+    with io.atomic_path(out / "demo.json") as tmp:  # first: a folder cut off half-way is still recognised
+        tmp.write_text(json.dumps({"format": DEMO_FORMAT, "version": 1, "persons": persons, "seed": seed}) + "\n",
+                       encoding="utf-8")
     exports_dir, encoded_dir, key_path = out / "exports", out / "encoded", out / "keys" / "project.key"
     data = synth.generate(persons, seed=seed)
-    io.write_synth(data, exports_dir)
+    io.write_synth(data, exports_dir, force=force)
     if key_path.exists():
         secret = io.read_secret(key_path)
     else:
@@ -81,21 +92,22 @@ def run_demo(out_dir: str | os.PathLike[str], *, persons: int = 2000, seed: int 
             exports_dir / export.file_name, configs / export.config_name,
             encoded_dir / f"{export.agency}.parquet", secret=secret,
             consent_path=exports_dir / "consent" / f"{export.agency}.csv", keyring_path=out / "keys" / "keyring.json",
+            key_paths=[key_path], force=force,
         ))
     result_dir = out / "result"
     linked = jobs.link_files([s.output for s in summaries], result_dir, job_config_path=configs / "link_job.toml",
-                             expected_key_check=secret.key_check_value)
+                             expected_key_check=secret.key_check_value, force=force)
     views = []
     today = datetime.now(timezone.utc).date()
     for recipient in recipients:  # the linkage unit delivers; each office opens its own package
         package_path = out / "packages" / f"{recipient}.parquet"
-        jobs.deliver_file(result_dir, recipient, package_path)
+        jobs.deliver_file(result_dir, recipient, package_path, force=force)
         ref_map = next(s.reference_map for s in summaries if s.agency == recipient)
         view = build_view(io.read_package(package_path), keys[recipient], at=today,
                           reference_map=io.read_string_csv(ref_map))
         view_path = out / "views" / f"{recipient}.xlsx"
-        written = write_view(view, view_path)
-        append_audit(out / "views" / "view-audit.jsonl", view, written)
+        written = write_view(view, view_path, force=force)
+        append_audit(out / "views" / "view-audit.jsonl", view, written, force=force)
         counts = view.audit["counts"]
         views.append(ViewSummary(recipient, package_path, view_path, len(view.persons), counts["envelopes_opened"],
                                  len(view.duplicates)))

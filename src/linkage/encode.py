@@ -50,9 +50,11 @@ from .payload import PayloadSealing, check_consent_inputs
 from .seal import Keyring
 from .tokens import Incidence, component_ids, date_array, incidence
 
-__all__ = ["EncodeResult", "encode", "QUARANTINE_COLUMNS"]
+__all__ = ["EncodeResult", "encode", "QUARANTINE_COLUMNS", "REFERENCE_MAP_COLUMNS"]
 
 QUARANTINE_COLUMNS = ("row_number", "field", "reason")
+#: Columns of the reference map an agency keeps (its own id -> the record reference it exported).
+REFERENCE_MAP_COLUMNS = ("local_id", "record_ref")
 _UNIT_SEPARATOR = b"\x1f"  # joins blocking-key components before the keyed digest
 Progress = Callable[[int, int], None]
 _CHUNK_ROWS = 100_000
@@ -156,8 +158,9 @@ def encode(
                   "consent": consent_stats},
     }
     export = EncodedExport(table, seal_metadata(table, metadata, secret=secret))
-    reference_map = pd.DataFrame({"local_id": [i for p in parts for i in p.local_ids],
-                                  "record_ref": [r for p in parts for r in p.refs]})
+    local_id, record_ref = REFERENCE_MAP_COLUMNS
+    reference_map = pd.DataFrame({local_id: [i for p in parts for i in p.local_ids],
+                                  record_ref: [r for p in parts for r in p.refs]})
     return EncodeResult(export, reference_map, quarantine, warnings)
 
 

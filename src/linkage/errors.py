@@ -7,7 +7,9 @@ Every error the library raises on purpose derives from :class:`LinkageError`::
     ├── DataError        (also ValueError)  an input table is unusable (missing columns, bad bytes, empty)
     ├── KeyFileError                         a secret or key file is missing, exposed or malformed
     ├── IntegrityError                       key, schema or signature mismatch; a tampered or foreign file
-    └── ConsentError                         a consent register or grant is invalid
+    ├── ConsentError                         a consent register or grant is invalid
+    └── OutputError                          an output path would replace an input, a key or a file
+                                             linkage did not write (or cannot be written at all)
 
 Contract: messages name files, fields, row numbers and rules, never a record value. Each class
 carries ``exit_code``, the process exit status the CLI uses for it.
@@ -22,6 +24,7 @@ __all__ = [
     "KeyFileError",
     "IntegrityError",
     "ConsentError",
+    "OutputError",
 ]
 
 
@@ -65,3 +68,10 @@ class ConsentError(LinkageError):
     """A consent register or grant is invalid."""
 
     exit_code = 7
+
+
+class OutputError(LinkageError):
+    """An output path is refused: it is an input, a key, another output, a foreign file or
+    directory, or cannot be written. Raised before any work starts (see linkage.io.outputs)."""
+
+    exit_code = 2

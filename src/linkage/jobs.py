@@ -21,11 +21,13 @@ import pyarrow as pa
 from . import io
 from .bloom import popcount
 from .deliver import Package, deliver
-from .encode import QUARANTINE_COLUMNS, encode
+from .encode import QUARANTINE_COLUMNS, REFERENCE_MAP_COLUMNS, encode
 from .encoded import EncodedExport, binary_matrix, field_column
 from .errors import DataError
 from .keys import ProjectSecret
-from .io.views import append_audit, write_view
+from .io.outputs import OutputKind, Target, check_targets
+from .io.results import RESULT_FILES, result_target
+from .io.views import append_audit, audit_target, view_targets, write_view
 from .link import link
 from .view import build_view
 
@@ -91,12 +93,17 @@ def encode_file(
     workers: int = 1,
     consent_path: str | os.PathLike[str] | None = None,
     keyring_path: str | os.PathLike[str] | None = None,
+    key_paths: Sequence[str | os.PathLike[str]] = (),
+    force: bool = False,
 ) -> EncodeSummary:
     """Read, encode and write one agency export plus its quarantine and reference map.
 
     ``consent_path`` / ``keyring_path`` override the config's ``consent.register`` /
     ``payload.keyring`` (which are relative to the config's folder). A register given without a
-    ``[consent]`` section in the config is used too.
+    ``[consent]`` section in the config is used too. Before anything is read beyond the config,
+    the outputs are checked against the output policy (:mod:`linkage.io.outputs`): none may be
+    an input, one of ``key_paths`` (the key files the caller read) or another output, and an
+    existing one must be a previous output of its kind unless ``force``.
     """
     config = io.load_export_config(config_path)
     here = Path(config_path).parent
@@ -104,26 +111,31 @@ def encode_file(
         consent_path = here / config.consent.register
     if keyring_path is None and config.payload is not None and config.payload.keyring is not None:
         keyring_path = here / config.payload.keyring
+    default_q, default_ref = default_side_paths(input_path)
+    quarantine_path = Path(quarantine_path or default_q)
+    reference_map_path = Path(reference_map_path or default_ref)
+    warnings_path = default_warnings_path(input_path)
+    check_targets([Target(Path(output_path), OutputKind.ENCODED_EXPORT),
+                   Target(quarantine_path, OutputKind.TABLE, columns=QUARANTINE_COLUMNS, label="quarantine file"),
+                   Target(reference_map_path, OutputKind.TABLE, columns=REFERENCE_MAP_COLUMNS, label="reference map"),
+                   Target(warnings_path, OutputKind.TABLE, columns=QUARANTINE_COLUMNS, label="warnings file")],
+                  inputs=[input_path, config_path, consent_path, keyring_path], keys=key_paths, force=force)
     delimiter = config.consent.delimiter if config.consent is not None else None
     consent = io.read_consent_register(consent_path, delimiter=delimiter) if consent_path is not None else None
     keyring = io.read_keyring(keyring_path) if keyring_path is not None and config.payload is not None else None
     table = io.read_table(input_path, config.input)
-    default_q, default_ref = default_side_paths(input_path)
-    quarantine_path = Path(quarantine_path or default_q)
-    reference_map_path = Path(reference_map_path or default_ref)
     if not len(table.frame):  # every row was malformed: nothing to encode, everything quarantined
-        io.write_csv(table.malformed[list(QUARANTINE_COLUMNS)], quarantine_path)
+        io.write_csv(table.malformed[list(QUARANTINE_COLUMNS)], quarantine_path, force=force)
         raise DataError(f"no row of {input_path} could be read ({len(table.malformed)} malformed rows, "
                         f"listed in {quarantine_path})")
     result = encode(table.frame, config, secret=secret, row_numbers=table.row_numbers,
                     created=created, progress=progress, workers=workers, consent=consent, keyring=keyring)
     quarantine = pd.concat([table.malformed, result.quarantine], ignore_index=True)
     quarantine = quarantine.sort_values(["row_number", "field"], kind="stable").reset_index(drop=True)
-    io.write_csv(quarantine[list(QUARANTINE_COLUMNS)], quarantine_path)
-    warnings_path = default_warnings_path(input_path)
-    io.write_csv(result.warnings[list(QUARANTINE_COLUMNS)], warnings_path)
-    io.write_csv(result.reference_map, reference_map_path)
-    io.write_encoded(result.export, output_path)
+    io.write_csv(quarantine[list(QUARANTINE_COLUMNS)], quarantine_path, force=force)
+    io.write_csv(result.warnings[list(QUARANTINE_COLUMNS)], warnings_path, force=force)
+    io.write_csv(result.reference_map[list(REFERENCE_MAP_COLUMNS)], reference_map_path, force=force)
+    io.write_encoded(result.export, output_path, force=force)
     reasons, first_rows = _counts(quarantine)
     warnings, first_warned = _counts(result.warnings)
     meta = result.export.metadata
@@ -228,13 +240,20 @@ def link_files(
     job_config_path: str | os.PathLike[str] | None = None,
     expected_key_check: str | None = None,
     progress: Callable[[str], None] | None = None,
+    force: bool = False,
 ) -> LinkSummary:
-    """Read and verify encoded exports, link them and write the result directory."""
+    """Read and verify encoded exports, link them and write the result directory.
+
+    The result directory is checked against the output policy first (:mod:`linkage.io.outputs`):
+    new, empty or a previous link result, or (``force``) any directory holding none of the inputs
+    under a result file's name.
+    """
+    check_targets([result_target(output_dir)], inputs=[*encoded_paths, job_config_path], force=force)
     config = io.load_link_job(job_config_path)
     exports = [io.read_encoded(p, expected_key_check=expected_key_check) for p in encoded_paths]
     start = time.perf_counter()
     result = link(exports, config, names=[str(p) for p in encoded_paths], progress=progress)
-    io.write_link_result(result, output_dir)
+    io.write_link_result(result, output_dir, force=force)
     m = result.manifest
     union = m["blocking"]["pair_completeness_estimate"].get("union")
     return LinkSummary(
@@ -268,12 +287,16 @@ def result_facts(manifest: dict[str, Any]) -> dict[str, Any]:
 
 
 def deliver_file(result_dir: str | os.PathLike[str], recipient: str, output_path: str | os.PathLike[str], *,
-                 own_agency: str | None = None, created: datetime | None = None) -> DeliverSummary:
-    """Assemble and write the delivery package of ``recipient`` from a link result directory."""
+                 own_agency: str | None = None, created: datetime | None = None,
+                 force: bool = False) -> DeliverSummary:
+    """Assemble and write the delivery package of ``recipient`` from a link result directory
+    (the package path is checked against the output policy first; see :mod:`linkage.io.outputs`)."""
+    check_targets([Target(Path(output_path), OutputKind.PACKAGE)],
+                  inputs=[Path(result_dir) / name for name in RESULT_FILES], force=force)
     manifest = io.read_manifest(result_dir)
     package: Package = deliver(io.read_entities(result_dir), io.read_envelopes(result_dir), recipient=recipient,
                                own_agency=own_agency, result=result_facts(manifest), created=created)
-    io.write_package(package, output_path)
+    io.write_package(package, output_path, force=force)
     counts = package.metadata["counts"]
     return DeliverSummary(output=Path(output_path), recipient=recipient, own_agency=package.own_agency,
                           entities=counts["entities"], envelopes=counts["envelopes"], own_records=counts["own_records"],
@@ -302,20 +325,24 @@ class ViewSummary:
 def view_file(package_path: str | os.PathLike[str], private_key_path: str | os.PathLike[str],
               output_path: str | os.PathLike[str], *, purpose: str | None = None, at: Any = None,
               reference_map_path: str | os.PathLike[str] | None = None,
-              audit_log_path: str | os.PathLike[str] | None = None) -> ViewSummary:
+              audit_log_path: str | os.PathLike[str] | None = None, force: bool = False) -> ViewSummary:
     """Open a delivery package with the recipient's private key, write the view and log it.
 
     ``at`` (a date; default today, UTC) decides which grants are valid. The audit log (default:
     ``view-audit.jsonl`` beside the output) gets one JSON line per view: counts and references.
+    The view files and the audit log are checked against the output policy first
+    (:mod:`linkage.io.outputs`).
     """
+    audit_log = Path(audit_log_path) if audit_log_path is not None else Path(output_path).parent / "view-audit.jsonl"
+    check_targets([*view_targets(output_path), audit_target(audit_log)],
+                  inputs=[package_path, reference_map_path], keys=[private_key_path], force=force)
     package = io.read_package(package_path)
     key = io.read_recipient_key(private_key_path)
     reference_map = io.read_string_csv(reference_map_path) if reference_map_path is not None else None
     day: date = at if at is not None else datetime.now(timezone.utc).date()
     view = build_view(package, key, at=day, purpose=purpose, reference_map=reference_map)
-    outputs = write_view(view, output_path)
-    audit_log = Path(audit_log_path) if audit_log_path is not None else Path(output_path).parent / "view-audit.jsonl"
-    append_audit(audit_log, view, outputs)
+    outputs = write_view(view, output_path, force=force)
+    append_audit(audit_log, view, outputs, force=force)
     a, c = view.audit, view.audit["counts"]
     return ViewSummary(outputs=tuple(outputs), audit_log=audit_log, recipient=a["recipient"], purpose=a["purpose"],
                        purposes_in_package=tuple(a["purposes_in_package"]), at=a["at"],

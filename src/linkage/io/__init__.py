@@ -1,13 +1,16 @@
 """Everything that touches files: inputs, configs, key files, encoded exports, side tables.
 
 No other module of the library opens a file. Every writer is atomic (a temporary file in the
-target directory, fsync, rename), so a crash never leaves a half-written output behind.
+target directory, fsync, rename), so a crash never leaves a half-written output behind, and every
+writer follows one output policy (:mod:`linkage.io.outputs`): it never replaces an input, a key,
+or a file or directory that is not a previous output of its kind, unless told to (``force``).
 """
 
 from .atomic import atomic_path, write_csv
 from .configs import load_export_config, load_schema
 from .encoded_files import read_encoded, write_encoded
 from .keyfiles import read_secret, write_secret
+from .outputs import OutputKind, Target, check_target, check_targets
 from .packages import read_package, write_package
 from .recipients import (
     add_to_keyring,
@@ -24,6 +27,10 @@ from .tables import read_table
 
 __all__ = [
     "atomic_path",
+    "OutputKind",
+    "Target",
+    "check_target",
+    "check_targets",
     "write_csv",
     "load_schema",
     "load_export_config",

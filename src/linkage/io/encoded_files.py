@@ -12,12 +12,17 @@ import pyarrow.parquet as pq
 from ..encoded import METADATA_KEY, EncodedExport, verify_export
 from ..errors import IntegrityError
 from .atomic import atomic_path
+from .outputs import OutputKind, Target, check_target
 
 __all__ = ["write_encoded", "read_encoded"]
 
 
-def write_encoded(export: EncodedExport, target: str | os.PathLike[str]) -> Path:
-    """Write ``export`` atomically as one Parquet file with its metadata."""
+def write_encoded(export: EncodedExport, target: str | os.PathLike[str], *, force: bool = False) -> Path:
+    """Write ``export`` atomically as one Parquet file with its metadata.
+
+    An existing ``target`` is replaced only when it is an encoded export (or with ``force``).
+    """
+    check_target(Target(Path(target), OutputKind.ENCODED_EXPORT), force=force)
     meta = json.dumps(export.metadata, sort_keys=True).encode()
     table = export.table.replace_schema_metadata({METADATA_KEY: meta})
     with atomic_path(target) as tmp:

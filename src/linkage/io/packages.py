@@ -13,12 +13,17 @@ from ..deliver import Package, verify_package
 from ..encoded import METADATA_KEY
 from ..errors import IntegrityError
 from .atomic import atomic_path
+from .outputs import OutputKind, Target, check_target
 
 __all__ = ["write_package", "read_package"]
 
 
-def write_package(package: Package, target: str | os.PathLike[str]) -> Path:
-    """Write ``package`` atomically as one Parquet file with its metadata."""
+def write_package(package: Package, target: str | os.PathLike[str], *, force: bool = False) -> Path:
+    """Write ``package`` atomically as one Parquet file with its metadata.
+
+    An existing ``target`` is replaced only when it is a delivery package (or with ``force``).
+    """
+    check_target(Target(Path(target), OutputKind.PACKAGE), force=force)
     meta = json.dumps(package.metadata, sort_keys=True).encode()
     with atomic_path(target) as tmp:
         pq.write_table(package.table.replace_schema_metadata({METADATA_KEY: meta}), tmp, compression="zstd")

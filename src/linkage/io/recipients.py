@@ -32,6 +32,7 @@ from ..seal import (
     recipient_key_id,
 )
 from .atomic import atomic_path
+from .outputs import OutputKind, Target, check_target, check_targets
 from .keyfiles import create_private_file, read_private_json
 
 __all__ = ["write_recipient_key", "read_recipient_key", "read_keyring", "write_keyring", "add_to_keyring",
@@ -157,7 +158,9 @@ def read_keyring(path: str | os.PathLike[str]) -> Keyring:
 
 
 def write_keyring(path: str | os.PathLike[str], keyring: Keyring) -> Path:
-    """Write ``keyring`` to ``path`` atomically (mode 0644: public keys only)."""
+    """Write ``keyring`` to ``path`` atomically (mode 0644: public keys only); an existing file at
+    ``path`` must be a keyring (OutputError otherwise)."""
+    check_target(Target(Path(path), OutputKind.KEYRING))
     doc = {"kind": _KEYRING_KIND, "version": _VERSION,
            "recipients": {n: {"public_key": _b64(k), "key_id": recipient_key_id(k)} for n, k in keyring.items()}}
     with atomic_path(path, mode=0o644) as tmp:
@@ -204,6 +207,7 @@ def create_recipient(pair: RecipientKeyPair, key_path: str | os.PathLike[str],
     fails, the new key file is removed again. A missing folder for the key file is created 0700.
     """
     key_path, keyring_path = Path(key_path), Path(keyring_path)
+    check_targets([Target(keyring_path, OutputKind.KEYRING)], keys=[key_path])
     try:
         key_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:

@@ -2,9 +2,10 @@
 
 A result directory holds ``entities.parquet`` (+ ``.csv``), ``pairs.parquet``, ``review.parquet``
 (+ ``.csv``), ``envelopes.parquet`` (the sealed payloads, for delivery packages) and
-``manifest.json``. The directory is written as a whole: into a temporary sibling
-first, then renamed into place, so readers never see a half-written result; an existing result
-directory at the target is replaced only once the new one is complete.
+``manifest.json`` (always the last file written). A new directory is written as a whole: into a
+temporary sibling first, then renamed into place, so readers never see a half-written result; a
+previous result directory at the target is replaced only once the new one is complete. Nothing
+else is ever deleted (see :func:`write_link_result` and :mod:`linkage.io.outputs`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import shutil
 import tempfile
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,13 +24,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..deliver import ENVELOPES_SCHEMA
-from ..errors import ConfigError, DataError, IntegrityError
+from ..errors import ConfigError, DataError, IntegrityError, OutputError
 from ..job_config import LinkJobConfig, parse_link_job
+from .atomic import atomic_path, make_folder
+from .outputs import OutputKind, Target, check_target, is_previous_output
 
 if TYPE_CHECKING:
     from ..link import LinkResult
 
-__all__ = ["write_link_result", "load_link_job", "read_entities", "read_envelopes", "read_manifest",
+__all__ = ["write_link_result", "result_target", "load_link_job", "read_entities", "read_envelopes", "read_manifest",
            "read_string_csv", "RESULT_FILES"]
 
 RESULT_FILES = ("entities.parquet", "entities.csv", "pairs.parquet", "review.parquet", "review.csv",
@@ -55,21 +59,39 @@ def _write_parquet(frame: Any, path: Path) -> None:
     pq.write_table(table, path, compression="zstd")
 
 
-def write_link_result(result: "LinkResult", out_dir: str | os.PathLike[str]) -> Path:
-    """Write ``result`` into ``out_dir`` (replacing a previous result there) as a whole."""
+def result_target(out_dir: str | os.PathLike[str]) -> Target:
+    """The output target of a link result written to ``out_dir``."""
+    return Target(Path(out_dir), OutputKind.LINK_RESULT, files=RESULT_FILES)
+
+
+def write_link_result(result: "LinkResult", out_dir: str | os.PathLike[str], *, force: bool = False) -> Path:
+    """Write ``result`` into ``out_dir`` as a whole.
+
+    ``out_dir`` absent: the result is written into a temporary sibling and renamed into place.
+    ``out_dir`` a previous link result (only a result's files): replaced as a whole once the new
+    one is complete. ``out_dir`` empty, foreign with ``force``, or the working directory: the
+    result's files are written into it one by one (each atomically, ``manifest.json`` removed
+    first and written last); other files stay. Anything else is refused with OutputError (see
+    :mod:`linkage.io.outputs`).
+    """
     target = Path(out_dir)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    check_target(result_target(target), force=force)
+    in_place = target.is_dir() and (not is_previous_output(result_target(target))
+                                    or os.path.realpath(target) == os.path.realpath(os.getcwd()))
+    if in_place:  # an empty or (force) foreign folder, or the working directory, which cannot be renamed
+        (target / "manifest.json").unlink(missing_ok=True)  # a reader never pairs new files with an old manifest
+        for name, write in _result_writers(result).items():
+            with atomic_path(target / name) as tmp:
+                write(tmp)
+        return target
+    make_folder(target.parent)
     try:
-        _write_parquet(result.entities, tmp / "entities.parquet")
-        result.entities.to_csv(tmp / "entities.csv", index=False)
-        _write_parquet(result.pairs, tmp / "pairs.parquet")
-        _write_parquet(result.review, tmp / "review.parquet")
-        result.review.to_csv(tmp / "review.csv", index=False, float_format="%.6g")
-        pq.write_table(result.envelopes, tmp / "envelopes.parquet", compression="zstd")
-        (tmp / "manifest.json").write_text(json.dumps(result.manifest, indent=1, sort_keys=True) + "\n",
-                                           encoding="utf-8")
-        for name in RESULT_FILES:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {exc.strerror}; choose a writable location") from None
+    try:
+        for name, write in _result_writers(result).items():
+            write(tmp / name)
             with open(tmp / name, "rb+") as fh:
                 os.fsync(fh.fileno())
         old = None
@@ -84,6 +106,22 @@ def write_link_result(result: "LinkResult", out_dir: str | os.PathLike[str]) -> 
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return target
+
+
+def _result_writers(result: "LinkResult") -> dict[str, Callable[[Path], None]]:
+    """A writer per file of RESULT_FILES, in that order (manifest last)."""
+    writers: dict[str, Callable[[Path], None]] = {
+        "entities.parquet": lambda p: _write_parquet(result.entities, p),
+        "entities.csv": lambda p: result.entities.to_csv(p, index=False),
+        "pairs.parquet": lambda p: _write_parquet(result.pairs, p),
+        "review.parquet": lambda p: _write_parquet(result.review, p),
+        "review.csv": lambda p: result.review.to_csv(p, index=False, float_format="%.6g"),
+        "envelopes.parquet": lambda p: pq.write_table(result.envelopes, p, compression="zstd"),
+        "manifest.json": lambda p: p.write_text(json.dumps(result.manifest, indent=1, sort_keys=True) + "\n",
+                                                encoding="utf-8"),
+    }
+    assert tuple(writers) == RESULT_FILES
+    return writers
 
 
 def read_entities(result_dir: str | os.PathLike[str]) -> pd.DataFrame:

@@ -5,13 +5,17 @@
 non-UTF-8 exports, as a Windows system writes them), Excel ``.xlsx`` (one sheet, every cell a
 text cell) or Parquet (all columns strings), ``out_dir/truth.csv`` (agency, record_id,
 person_id) and each agency's consent register as ``out_dir/consent/<agency>.csv`` (UTF-8, comma,
-header; read it with :func:`linkage.io.read_consent_register`). Every file is written
-atomically. Returns the paths by agency name, ``"truth"`` and ``"consent/<agency>"``.
+header; read it with :func:`linkage.io.read_consent_register`) and ``out_dir/synth.json`` (what
+made the folder: persons and records per agency). Every file is written atomically. ``out_dir`` must be new,
+empty or a previous synthetic export folder (``force``: any folder; its other files are kept;
+see :mod:`linkage.io.outputs`). Returns the paths by agency name, ``"truth"`` and
+``"consent/<agency>"``.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import os
 from pathlib import Path
 
@@ -22,6 +26,7 @@ import pyarrow.parquet as pq
 from ..errors import DataError
 from ..synth import AgencyExport, SynthData
 from .atomic import atomic_path, write_csv
+from .outputs import SYNTH_FORMAT, OutputKind, Target, check_target
 
 __all__ = ["write_synth"]
 
@@ -29,9 +34,19 @@ _XLSX_SHEET = "Teilnehmende"
 _XLSX_MAX_ROWS = 1_048_576  # including the header row
 
 
-def write_synth(data: SynthData, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
+def synth_target(data: SynthData, out_dir: str | os.PathLike[str]) -> Target:
+    """The output target of ``data`` written to ``out_dir``."""
+    names = ("synth.json", "truth.csv", "consent", *(e.file_name for e in data.exports))
+    return Target(Path(out_dir), OutputKind.SYNTH, files=names)
+
+
+def write_synth(data: SynthData, out_dir: str | os.PathLike[str], *, force: bool = False) -> dict[str, Path]:
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    check_target(synth_target(data, out), force=force)
+    marker = {"format": SYNTH_FORMAT, "version": 1, "persons": int(data.truth["person_id"].nunique()),
+              "records": {e.agency: len(e.frame) for e in data.exports}}
+    with atomic_path(out / "synth.json") as tmp:  # first: a folder cut off half-way is still recognised
+        tmp.write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")
     paths: dict[str, Path] = {}
     for export in data.exports:
         target = out / export.file_name
@@ -43,9 +58,9 @@ def write_synth(data: SynthData, out_dir: str | os.PathLike[str]) -> dict[str, P
         with atomic_path(target) as tmp:
             writer(export, tmp)
         paths[export.agency] = target
-    paths["truth"] = write_csv(data.truth, out / "truth.csv")
+    paths["truth"] = write_csv(data.truth, out / "truth.csv", force=force)
     for agency, register in data.consent.items():
-        paths[f"consent/{agency}"] = write_csv(register, out / "consent" / f"{agency}.csv")
+        paths[f"consent/{agency}"] = write_csv(register, out / "consent" / f"{agency}.csv", force=force)
     return paths
 
 

@@ -13,9 +13,11 @@ Contract
   A text value starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a leading
   ``'`` so that a spreadsheet opening the file shows it instead of running it as a formula (the
   values come from other offices' systems: CSV injection). Parquet keeps every value as it is.
-* ``.parquet``: ``out`` and ``<stem>.duplicates.parquet``; text columns are strings, counts int64.
+* ``.parquet``: ``out`` and ``<stem>.duplicates.parquet``; text columns are strings, counts int64;
+  the footer metadata ``linkage`` says ``{"format": "linkage-view"}``.
 
-Any other suffix raises ConfigError. Each file is written atomically; the paths written are
+Any other suffix raises ConfigError. An existing file is replaced only when it is a view written
+by linkage (or with ``force``; see :mod:`linkage.io.outputs`). Each file is written atomically; the paths written are
 returned, persons first. :func:`append_audit` appends one JSON line per view to the audit log:
 the view's audit facts (counts and record references, never a value) plus when it was written
 and where.
@@ -35,11 +37,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..errors import ConfigError
+from ..errors import ConfigError, OutputError
 from ..view import View
-from .atomic import atomic_path
+from .atomic import atomic_path, make_folder
+from .outputs import VIEW_FORMAT, OutputKind, Target, check_target
 
-__all__ = ["VIEW_SUFFIXES", "view_paths", "write_view", "append_audit"]
+__all__ = ["VIEW_SUFFIXES", "view_paths", "view_targets", "audit_target", "write_view", "append_audit"]
 
 VIEW_SUFFIXES = (".csv", ".xlsx", ".parquet")
 _MAX_WIDTH = 60
@@ -52,6 +55,8 @@ def view_paths(out: str | os.PathLike[str]) -> list[Path]:
     """The files :func:`write_view` writes for ``out`` (persons first); ConfigError for an unknown suffix."""
     out = Path(out)
     suffix = out.suffix.lower()
+    if out.is_dir():
+        raise OutputError(f"{out} is a directory; give a file name for the view (e.g. {out / 'view.xlsx'})")
     if suffix not in VIEW_SUFFIXES:
         raise ConfigError(f"cannot write a view as '{out.name}': the output must end in "
                           f"{', '.join(VIEW_SUFFIXES)}")
@@ -60,9 +65,24 @@ def view_paths(out: str | os.PathLike[str]) -> list[Path]:
     return [out, out.with_name(f"{out.stem}.duplicates{out.suffix}")]
 
 
-def write_view(view: View, out: str | os.PathLike[str]) -> list[Path]:
-    """Write ``view`` to ``out`` in the format its suffix names (see the module docstring)."""
+def view_targets(out: str | os.PathLike[str]) -> list[Target]:
+    """The output targets of a view written to ``out`` (for :func:`linkage.io.check_targets`)."""
+    return [Target(p, OutputKind.VIEW) for p in view_paths(out)]
+
+
+def audit_target(path: str | os.PathLike[str]) -> Target:
+    """The output target of an audit log appended to at ``path``."""
+    return Target(Path(path), OutputKind.AUDIT_LOG)
+
+
+def write_view(view: View, out: str | os.PathLike[str], *, force: bool = False) -> list[Path]:
+    """Write ``view`` to ``out`` in the format its suffix names (see the module docstring).
+
+    Existing files are replaced only when they are views written by linkage (or with ``force``).
+    """
     paths = view_paths(out)
+    for target in view_targets(out):
+        check_target(target, force=force)
     suffix = paths[0].suffix.lower()
     if suffix == ".xlsx":
         with atomic_path(paths[0]) as tmp:
@@ -78,14 +98,18 @@ def write_view(view: View, out: str | os.PathLike[str]) -> list[Path]:
 
 
 def append_audit(path: str | os.PathLike[str], view: View, outputs: Sequence[str | os.PathLike[str]], *,
-                 written: datetime | None = None) -> Path:
-    """Append the audit entry of ``view`` (plus ``written`` and ``outputs``) as one JSON line to ``path``."""
+                 written: datetime | None = None, force: bool = False) -> Path:
+    """Append the audit entry of ``view`` (plus ``written`` and ``outputs``) as one JSON line to ``path``.
+
+    An existing file at ``path`` must be an audit log (or ``force``): OutputError otherwise.
+    """
     path = Path(path)
+    check_target(audit_target(path), force=force)
     entry = {**view.audit,
              "written": (written or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ"),
              "outputs": [str(p) for p in outputs]}
     line = json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path.parent)
     with open(path, "a", encoding="utf-8") as fh:
         fh.write(line)
         fh.flush()
@@ -108,7 +132,8 @@ def _formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
 def _arrow(frame: pd.DataFrame) -> pa.Table:
     fields = [pa.field(name, pa.int64() if pd.api.types.is_integer_dtype(frame[name]) else pa.string())
               for name in frame.columns]
-    return pa.Table.from_pandas(frame, schema=pa.schema(fields), preserve_index=False).replace_schema_metadata(None)
+    table = pa.Table.from_pandas(frame, schema=pa.schema(fields), preserve_index=False)
+    return table.replace_schema_metadata({b"linkage": json.dumps({"format": VIEW_FORMAT}).encode()})
 
 
 def _write_xlsx(sheets: dict[str, pd.DataFrame], target: Path) -> None:
