@@ -73,6 +73,7 @@ _KEYRING_KIND = "linkage-keyring"
 _METADATA_KEY = b"linkage"
 _VIEW_CSV_HEADER = re.compile(r"^\ufeff?\"?entity_id\"?[,;]\"?own_record_ids\"?([,;]|$)")
 _SNIFF_BYTES = 1 << 16
+_MAX_AUDIT_LINE = 1 << 26
 
 
 class OutputKind(enum.Enum):
@@ -244,7 +245,8 @@ def _view(target: Target) -> bool:
 def _audit_log(target: Target) -> bool:
     if not target.path.stat().st_size:
         return True
-    entry = json.loads(_first_line(target.path))
+    with open(target.path, "rb") as fh:  # one entry a line; a line lists record references, so it can be long
+        entry = json.loads(fh.readline(_MAX_AUDIT_LINE))
     return isinstance(entry, dict) and entry.get("format") == _AUDIT_FORMAT
 
 
