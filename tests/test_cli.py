@@ -238,7 +238,7 @@ def test_inspect_json(encoded_file, secret):
         assert 0.0 <= field["fill_rate"] <= 1.0, name
     assert fields["name"]["present"] == 5 and fields["name"]["mean_parts"] == 2.0  # AL-HASSAN is one part: the article goes
     assert fields["birth_date"]["present"] == 4 and fields["father_name"]["present"] == 3
-    assert 0.2 < fields["birth_date"]["fill_rate"] < 0.8
+    assert 0.01 < fields["birth_date"]["fill_rate"] < 0.2  # split slices: a few tokens of 8 bits in 128 each
     assert 0.0 < info["record_filter"]["fill_rate"] < 1.0
     assert info["blocking"]["name_year"]["records_with_key"] == 4
     assert info["stats"]["input_rows"] == 5

@@ -229,9 +229,17 @@ def test_missing_or_damaged_signature_block(written, key):
 
 def test_other_format_version(written):
     table, metadata = raw_parts(written)
-    metadata["format_version"] = 2
+    metadata["format_version"] = 3
     rewrite(written, table, metadata)
-    with pytest.raises(IntegrityError, match="format version 2 is not supported"):
+    with pytest.raises(IntegrityError, match="format version 3 is not supported"):
+        io.read_encoded(written)
+
+
+def test_format_version_1_is_refused_with_what_to_do(written):
+    table, metadata = raw_parts(written)
+    metadata["format_version"] = 1
+    rewrite(written, table, metadata)
+    with pytest.raises(IntegrityError, match="format version 1 is not supported.*older linkage.*encode the export again"):
         io.read_encoded(written)
 
 

@@ -16,7 +16,8 @@ from linkage.errors import ConfigError, IntegrityError
 from linkage.evaluate import pair_quality
 from linkage.job_config import parse_link_job
 from linkage.keys import ProjectSecret
-from linkage.link import link, to_levels
+from linkage.compare import to_levels
+from linkage.link import link
 from linkage.seal import generate_recipient_key
 from linkage_cli.main import cli
 
@@ -86,7 +87,8 @@ def test_links_five_agencies_into_persons(demo_files):
     assert 0.0 < m["blocking"]["reduction_ratio"] <= 1.0
     assert m["thresholds"]["source"] == "model" and m["thresholds"]["review"] <= m["thresholds"]["match"]
     assert len(m["inputs"]) == 5 and all(i["content_digest"].startswith("sha256:") for i in m["inputs"])
-    assert m["levels"]["birth_date"]["names"][2] == "day/month swapped or unknown"
+    assert m["levels"]["birth_date"]["names"] == ["different", "same year only", "same day and month, year 1-2 apart",
+                                                  "day and month swapped", "exact"]
     assert len(m["levels"]["name"]["names"]) == len(m["levels"]["name"]["cuts"]) + 1
 
 
@@ -159,7 +161,9 @@ def test_fixed_thresholds_from_the_job_config(demo_files):
     assert result.manifest["thresholds"] == {"match": 0.9, "review": 0.4, "source": "job config"}
     p = result.pairs
     assert (p.probability[p.decision == "match"] >= 0.9).all()
-    assert ((p.probability >= 0.4) & (p.probability < 0.9)).sum() == len(result.review)
+    band = ((p.probability >= 0.4) & (p.probability < 0.9)).sum()
+    assert band == result.manifest["counts"]["undecided"] == (p.decision == "review").sum()
+    assert len(result.review) == min(band, result.manifest["review_queue"]["cap"])
 
 
 def test_to_levels_cuts_and_missing():
@@ -228,7 +232,10 @@ def _names_only(filters: np.ndarray):
 
 
 def test_name_frequency_adjustment_follows_winkler():
-    from linkage.link import name_frequency_adjustment
+    from linkage.estimate import frequency_adjustment
+
+    def name_frequency_adjustment(*args, cap):
+        return frequency_adjustment(*args, kinds={"name"}, cap=cap)
 
     rng = np.random.default_rng(5)
     values = rng.integers(0, 256, (4, 2, 8), dtype=np.uint8)  # four distinct names of two parts
@@ -249,15 +256,18 @@ def test_name_frequency_adjustment_follows_winkler():
     assert np.abs(capped).max() <= 0.5
 
 
-def test_name_frequency_can_be_switched_on(demo_files):
+def test_term_frequencies_can_be_switched_off(demo_files):
     job = io.load_link_job(JOB)
-    assert job.scoring.name_frequency is False  # off by default (README, Linking)
-    on = dataclasses.replace(job, scoring=dataclasses.replace(job.scoring, name_frequency=True))
-    off = job
-    with_it, without = link(_exports(demo_files), on), link(_exports(demo_files), off)
-    assert with_it.manifest["name_frequency"]["name"]["pairs_adjusted"] > 0
-    assert without.manifest["name_frequency"] == {}
-    levels = to_levels(np.column_stack([without.pairs[f"sim_{f}"] for f in without.model.fields]),
-                       [without.manifest["levels"][f]["cuts"] for f in without.model.fields])
+    assert job.scoring.name_frequency and job.scoring.date_frequency  # on by default (README, Linking)
+    off = dataclasses.replace(job, scoring=dataclasses.replace(job.scoring, name_frequency=False,
+                                                                date_frequency=False))
+    with_it, without = link(_exports(demo_files), job), link(_exports(demo_files), off)
+    assert with_it.manifest["term_frequency"]["name"]["pairs_adjusted"] > 0
+    assert with_it.manifest["term_frequency"]["birth_date"]["pairs_adjusted"] > 0
+    assert without.manifest["term_frequency"] == {}
+    levels = np.column_stack([without.pairs[f"level_{f}"] for f in without.model.fields])
     assert np.allclose(without.pairs["probability"], without.model.probabilities(levels))
+    sims = np.column_stack([without.pairs[f"sim_{f}"] for f in ("name", "place")])
+    assert (to_levels(sims, [without.manifest["levels"][f]["cuts"] for f in ("name", "place")])
+            == levels[:, [0, 5]]).all()
     assert not np.allclose(with_it.pairs["probability"], with_it.model.probabilities(levels))

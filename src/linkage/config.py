@@ -86,7 +86,8 @@ ROLE_KINDS: Mapping[str, str] = {
 #: Token kinds per field kind (implemented in :mod:`linkage.tokens`).
 TOKEN_KINDS: Mapping[str, tuple[str, ...]] = {
     "name": ("bigram", "trigram", "whole", "folded_bigram", "folded_trigram", "skeleton_bigram", "skeleton", "koelner", "metaphone"),
-    "date": ("ymd", "year", "month_day", "year_month", "day_month_set", "year_window"),
+    "date": ("ymd", "year", "month_day", "year_month", "day_month_set", "year_window", "year_day_month_set",
+             "month_day_window", "year_of_full_date"),
     "code": ("value",),
     "text": ("bigram", "whole"),
 }
@@ -110,7 +111,13 @@ _DAY_MONTH_RE = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FieldSpec:
-    """One encoded field: a Bloom filter of ``num_bits`` per value (per name part for names)."""
+    """One encoded field: a Bloom filter of ``num_bits`` per value (per name part for names).
+
+    ``layout = "split"`` (date fields): the filter is cut into one equal slice per token kind (in
+    the order of ``tokens``), each hashed and hardened on its own, so that the linkage unit can
+    compare the kinds one by one (dates by category, see :mod:`linkage.compare`); a value that
+    yields no token at all is stored as missing. ``"joint"``: all tokens in one filter.
+    """
 
     name: str
     kind: FieldKind
@@ -119,10 +126,16 @@ class FieldSpec:
     tokens: tuple[tuple[str, int], ...]
     max_parts: int = 1
     required: bool = False
+    layout: Literal["joint", "split"] = "joint"
 
     @property
     def num_bytes(self) -> int:
         return self.num_bits // 8
+
+    @property
+    def slice_bits(self) -> int:
+        """Bits of each token kind's slice (split layout); the whole filter otherwise."""
+        return self.num_bits // len(self.tokens) if self.layout == "split" else self.num_bits
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -412,12 +425,19 @@ def _field(r: Reader) -> FieldSpec | None:
     if kind != "name" and r.has("max_parts"):
         r.problem("max_parts", "applies to 'name' fields only")
     required = r.bool("required", False)
+    layout = r.str("layout", "joint", choices=("joint", "split"))
+    if layout == "split":
+        if kind is not None and kind != "date":
+            r.problem("layout", "'split' applies to 'date' fields only")
+        elif num_bits is not None and tokens and num_bits % (16 * len(tokens)):
+            r.problem("num_bits", f"must be a multiple of {16 * len(tokens)} with layout 'split' (one slice of "
+                                  f"whole 16-bit units per token kind, {len(tokens)} kinds)")
     r.finish()
     if len(r.problems) != n_problems:
         return None
     return FieldSpec(
         name=name, kind=kind, sources=sources, num_bits=num_bits, tokens=tuple(sorted(tokens)),
-        max_parts=max_parts, required=required,
+        max_parts=max_parts, required=required, layout=layout,
     )
 
 

@@ -39,7 +39,7 @@ import pyarrow as pa
 
 from . import bloom
 from ._columns import Column, normalise_field
-from .config import ExportConfig, Schema
+from .config import ExportConfig, FieldSpec, Schema
 from .consent import ConsentRegister, linkage_basis_mask, scopes_column
 from .encoded import BLOCK_KEY_BYTES, FORMAT, FORMAT_VERSION, SCOPE_TYPE, EncodedExport, arrow_schema, seal_metadata
 from .errors import DataError
@@ -275,10 +275,10 @@ class _ChunkEncoder:
     def __init__(self, schema: Schema, secret: ProjectSecret) -> None:
         self.schema = schema
         self.secret = secret
-        self.hashers = {f.name: bloom.PositionHasher(secret.subkey(f"bloom/{f.name}"), f.num_bits)
-                        for f in schema.fields}
+        self.hashers = {name: bloom.PositionHasher(secret.subkey(f"bloom/{name}"), bits)
+                        for name, bits in _filter_units(schema)}
         self.clk_bits: dict[str, int] = {}
-        widths = {f.name: f.num_bits for f in schema.fields}
+        widths = dict(_filter_units(schema))
         if schema.record_filter is not None:
             self.clk_bits = dict(schema.record_filter.bits_per_token)
             self.clk_hashers = {name: bloom.PositionHasher(secret.subkey(f"clk/{name}"), schema.record_filter.num_bits)
@@ -333,18 +333,28 @@ class _ChunkEncoder:
             value_salts = unique_items % n_salts
             token_input = date_array(values) if spec.kind == "date" else values
             token_sets = [(k, incidence(spec.kind, token_kind, token_input)) for token_kind, k in spec.tokens]
-            filters = _filters(len(values), token_sets, value_salts, salt_texts, self.hashers[spec.name], None)
-            stored = self._harden(spec.name, filters)[item_keys]
+            rows, item_keys = col.rows, np.asarray(item_keys)
+            if spec.layout == "split":  # a slice per token kind; a value without any token is missing
+                slices = [_filters(len(values), [token_set], value_salts, salt_texts, self.hashers[unit], None)
+                          for unit, token_set in zip(_slice_names(spec), token_sets)]
+                kept = np.logical_or.reduce([s.any(axis=1) for s in slices])[item_keys]
+                rows, item_keys = rows[kept], item_keys[kept]
+                units = list(zip(_slice_names(spec), slices))
+            else:
+                units = [(spec.name, _filters(len(values), token_sets, value_salts, salt_texts,
+                                              self.hashers[spec.name], None))]
+            seeds: list[str] = []
             if schema.hardening.blip_probability > 0:  # seed: record ref (and part index within it)
-                within = np.arange(len(col.rows)) - np.searchsorted(col.rows, col.rows)
+                within = np.arange(len(rows)) - np.searchsorted(rows, rows)
                 seeds = [f"{refs[r]}/{i}" if spec.kind == "name" else refs[r]
-                         for r, i in zip(col.rows.tolist(), within.tolist())]
-                stored = self._blip(spec.name, stored, seeds)
-            arrays[f"f_{spec.name}"] = _field_array(spec.kind, col.rows, stored, n)
+                         for r, i in zip(rows.tolist(), within.tolist())]
+            stored = np.concatenate([self._blip(unit, self._harden(unit, f)[item_keys], seeds) for unit, f in units],
+                                    axis=1)
+            arrays[f"f_{spec.name}"] = _field_array(spec.kind, rows, stored, n)
             if spec.name in self.clk_bits:
                 contrib = _filters(len(values), token_sets, value_salts, salt_texts, self.clk_hashers[spec.name],
                                    self.clk_bits[spec.name])
-                bloom.or_into_rows(clk, col.rows, np.asarray(item_keys), contrib)
+                bloom.or_into_rows(clk, rows, item_keys, contrib)
         if schema.record_filter is not None:
             arrays["clk"] = _binary_array(self._blip("clk", self._harden("clk", clk), refs))
         for key in schema.blocking:
@@ -403,6 +413,21 @@ class _ChunkEncoder:
         rows, inverse = rows[order], inverse[order]
         distinct = np.r_[True, (rows[1:] != rows[:-1]) | (inverse[1:] != inverse[:-1])]
         return _list_array(rows[distinct], matrix[inverse[distinct]], n)
+
+
+def _slice_names(spec: FieldSpec) -> list[str]:
+    """Names of the filter units of a split field, one per token kind in schema order."""
+    return [f"{spec.name}/{token_kind}" for token_kind, _ in spec.tokens]
+
+
+def _filter_units(schema: Schema) -> list[tuple[str, int]]:
+    """Every separately hashed and hardened filter unit (name, bits): a field, or each slice of a
+    split field. The unit's name derives its keys (``bloom/<unit>``, ``permute/<unit>``, ...)."""
+    units = []
+    for spec in schema.fields:
+        names = _slice_names(spec) if spec.layout == "split" else [spec.name]
+        units += [(name, spec.slice_bits) for name in names]
+    return units
 
 
 def _filters(count: int, token_sets: Sequence[tuple[int, Incidence]], value_salts: np.ndarray,

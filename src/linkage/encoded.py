@@ -55,7 +55,7 @@ __all__ = [
 ]
 
 FORMAT = "linkage-encoded-export"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 BLOCK_KEY_BYTES = 16
 METADATA_KEY = b"linkage"
 
@@ -228,9 +228,13 @@ def verify_export(export: EncodedExport, *, expected_key_check: str | None = Non
     if meta.get("format") != FORMAT:
         raise IntegrityError("not a linkage encoded export (no linkage metadata)")
     if meta.get("format_version") != FORMAT_VERSION:
+        older = isinstance(meta.get("format_version"), int) and meta["format_version"] < FORMAT_VERSION
         raise IntegrityError(
             f"format version {meta.get('format_version')!r} is not supported (this linkage reads "
-            f"version {FORMAT_VERSION}); re-encode with this linkage version"
+            f"version {FORMAT_VERSION}); "
+            + ("it was written by an older linkage whose encodings cannot be compared with today's (birth dates "
+               "are now compared by category): ask the agency to encode the export again with this linkage version"
+               if older else "re-encode with this linkage version")
         )
     try:
         verify_key = base64.b64decode(meta["verify_key"], validate=True)

@@ -67,7 +67,9 @@ class ScoringConfig:
     max_false_match_rate: float = 0.01
     max_missed_match_rate: float = 0.01
     min_review_probability: float = 0.2  # automatic review threshold never below this
-    name_frequency: bool = False  # identical names weigh less the more records share them (measured: off)
+    review_max_share: float = 0.05  # the review queue holds at most this share of the records (linkage.review)
+    name_frequency: bool = True  # identical names weigh less the more records share them (Winkler)
+    date_frequency: bool = True  # identical birth dates likewise
     name_frequency_cap: float = 8.0  # largest adjustment, in bits of match weight
 
 
@@ -189,7 +191,9 @@ def _scoring(r: Reader | None) -> ScoringConfig:
         max_false_match_rate=r.float("max_false_match_rate", d.max_false_match_rate, low=0.0, high=0.5),
         max_missed_match_rate=r.float("max_missed_match_rate", d.max_missed_match_rate, low=0.0, high=0.5),
         min_review_probability=r.float("min_review_probability", d.min_review_probability, low=0.0, high=1.0),
+        review_max_share=r.float("review_max_share", d.review_max_share, low=0.0, high=1.0),
         name_frequency=r.bool("name_frequency", d.name_frequency),
+        date_frequency=r.bool("date_frequency", d.date_frequency),
         name_frequency_cap=r.float("name_frequency_cap", d.name_frequency_cap, low=0.0, high=30.0),
     )
     r.finish()

@@ -9,11 +9,11 @@ the sealed envelopes of every record (opaque to it; kept for :mod:`linkage.deliv
 manifest. It sees encodings only, never a secret or a plaintext value. For the same
 exports and config the tables are identical bit for bit (the manifest's timings aside).
 
-Steps: candidates from :mod:`linkage.block`; per-field similarities (Dice; names as sets of
-parts, best assignment in each direction); similarities cut into agreement levels per field
-(``job_config.DEFAULT_LEVELS`` or the job's own); u from random record pairs and m and the
-prior by EM on the candidates (:mod:`linkage.score`); identical names weighted by how common
-they are (:func:`name_frequency_adjustment`); match / review / non-match by thresholds chosen
+Steps: candidates from :mod:`linkage.block`; per-field similarities and agreement levels from
+:mod:`linkage.compare` (names as sets of parts, dates by category, other fields by Dice cut into
+levels); the model from :mod:`linkage.estimate` (u from random record pairs, m by anchored EM
+sessions, the prior over all record pairs); identical names weighted by how common
+they are (:func:`linkage.estimate.frequency_adjustment`, names and exact dates); match / review / non-match by thresholds chosen
 from the posteriors unless the job sets them; persons by :mod:`linkage.cluster`.
 """
 
@@ -29,17 +29,19 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import block, cluster, score, similarity
+from . import block, cluster, score
+from .compare import compare
+from .estimate import estimate_model, frequency_adjustment
+from .review import review_queue
 from .deliver import envelope_table
 from .encoded import EncodedExport
 from .errors import ConfigError
 from .job_config import LinkJobConfig
 from .records import RecordSet, record_set
 
-__all__ = ["LinkResult", "link", "field_similarities", "to_levels", "name_frequency_adjustment", "DECISIONS"]
+__all__ = ["LinkResult", "link", "DECISIONS"]
 
 DECISIONS = {score.MATCH: "match", score.REVIEW: "review", score.NON_MATCH: "non_match"}
-_CHUNK = 1 << 21
 Progress = Callable[[str], None]
 
 
@@ -53,32 +55,6 @@ class LinkResult:
     thresholds: score.Thresholds
     labels: np.ndarray  # cluster label per record, records in input order
     envelopes: pa.Table  # agency, record_ref, envelope: every sealed payload of the inputs
-
-
-def field_similarities(records: RecordSet, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
-    """(pairs, fields) float32 similarities; NaN where either record lacks the field."""
-    out = np.empty((len(ia), len(records.fields)), np.float32)
-    for start in range(0, len(ia), _CHUNK):
-        a, b = ia[start : start + _CHUNK], ib[start : start + _CHUNK]
-        for f, data in enumerate(records.fields):
-            if data.kind == "name":
-                sims = similarity.part_set_dice(data.filters, data.present, data.filters, data.present, a, b)
-            else:
-                sims = similarity.dice_pairs(data.filters, data.filters, a, b)
-                sims = np.where(data.present[a] & data.present[b], sims, np.float32(np.nan))
-            out[start : start + len(a), f] = sims
-    return out
-
-
-def to_levels(similarities: np.ndarray, cuts: Sequence[Sequence[float]]) -> np.ndarray:
-    """Agreement level per pair and field: the number of cut points at or below the similarity;
-    -1 for a missing similarity."""
-    levels = np.full(similarities.shape, -1, np.int8)
-    for f, field_cuts in enumerate(cuts):
-        column = similarities[:, f]
-        known = ~np.isnan(column)
-        levels[known, f] = np.searchsorted(np.asarray(field_cuts, np.float32), column[known], side="right")
-    return levels
 
 
 def link(exports: Sequence[EncodedExport], config: LinkJobConfig, *, names: Sequence[str] | None = None,
@@ -113,25 +89,25 @@ def link(exports: Sequence[EncodedExport], config: LinkJobConfig, *, names: Sequ
                         "by_filter": block.completeness(probable, candidates, n)}
     step("blocking")
     ia, ib = candidates.ia, candidates.ib
-    sims = field_similarities(records, ia, ib)
-    cuts = [config.cuts(f.name, f.kind) for f in records.fields]
-    levels = to_levels(sims, cuts)
+    comparison = compare(records, ia, ib, config)
+    sims, levels, num_levels = comparison.similarities, comparison.levels, comparison.num_levels
     step("comparison")
-    num_levels = tuple(len(c) + 1 for c in cuts)
     field_names = tuple(f.name for f in records.fields)
     ra, rb = _random_pairs(n, config.scoring.random_pairs, config.scoring.seed)
-    random_levels = to_levels(field_similarities(records, ra, rb), cuts)
-    u = score.estimate_u(random_levels, num_levels)
-    model = _fit(levels, num_levels, u, field_names, config)
+    estimate = estimate_model(levels, compare(records, ra, rb, config).levels, num_levels, fields=field_names,
+                              total_pairs=candidates.total_pairs, max_iter=config.scoring.max_iterations)
+    model = estimate.model
     sc = config.scoring
 
     def scored(pa: np.ndarray, pb: np.ndarray, pair_levels: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
         """Match weights of pairs: the model's, plus the name-frequency adjustment when enabled."""
         w = model.match_weights(pair_levels)
-        if not sc.name_frequency:
+        kinds = {"name"} if sc.name_frequency else set()
+        kinds |= {"date"} if sc.date_frequency else set()
+        if not kinds:
             return w, {}
-        adjustment, stats = name_frequency_adjustment(records, pa, pb, pair_levels, num_levels,
-                                                      cap=sc.name_frequency_cap)
+        adjustment, stats = frequency_adjustment(records, pa, pb, pair_levels, num_levels, kinds=kinds,
+                                                 cap=sc.name_frequency_cap)
         return w + adjustment, stats
 
     weights, frequency_stats = scored(ia, ib, levels)
@@ -148,7 +124,7 @@ def link(exports: Sequence[EncodedExport], config: LinkJobConfig, *, names: Sequ
     decisions = score.decide(probabilities, thresholds)
     if len(probable):
         lo, hi = probable // n, probable % n
-        sample_weights, _ = scored(lo, hi, to_levels(field_similarities(records, lo, hi), cuts))
+        sample_weights, _ = scored(lo, hi, compare(records, lo, hi, config).levels)
         completeness.update(_model_completeness(probable, score.weight_to_probability(sample_weights), candidates,
                                                 n, thresholds.match))
     step("scoring")
@@ -166,11 +142,16 @@ def link(exports: Sequence[EncodedExport], config: LinkJobConfig, *, names: Sequ
                           "agency_b": agencies[ib], "record_ref_b": records.record_refs[ib]})
     for f, name in enumerate(field_names):
         pairs[f"sim_{name}"] = sims[:, f]
+    for f, name in enumerate(field_names):
+        pairs[f"level_{name}"] = levels[:, f]
     pairs["weight"] = weights
     pairs["probability"] = probabilities
     pairs["decision"] = pd.Categorical.from_codes(decisions.astype(np.int8), categories=[
         DECISIONS[score.NON_MATCH], DECISIONS[score.REVIEW], DECISIONS[score.MATCH]])
-    review = pairs[decisions == score.REVIEW].reset_index(drop=True)
+    queue = review_queue(ia, ib, probabilities, decisions, labels, records=n, max_share=sc.review_max_share)
+    review = pairs.iloc[queue.order].reset_index(drop=True)
+    review.insert(0, "review_rank", np.arange(1, len(review) + 1, dtype=np.int64))
+    review["priority"] = queue.priority
     stats = cluster.cluster_stats(labels, records.source)
     envelopes = envelope_table(exports)
     manifest = {
@@ -184,56 +165,24 @@ def link(exports: Sequence[EncodedExport], config: LinkJobConfig, *, names: Sequ
         "schema_fingerprint": records.schema_fingerprint,
         "config": config.to_dict(),
         "counts": {"records": n, "candidate_pairs": candidates.count, "all_pairs": candidates.total_pairs,
-                   "matches": int((decisions == score.MATCH).sum()), "reviews": int((decisions == score.REVIEW).sum()),
+                   "matches": int((decisions == score.MATCH).sum()), "reviews": int(len(queue.order)),
+                   "undecided": int((decisions == score.REVIEW).sum()),
                    "entities": int(labels.max() + 1) if n else 0, "envelopes": envelopes.num_rows},
         "blocking": {"reduction_ratio": round(candidates.reduction_ratio, 6),
                      "passes": [p.to_dict() for p in candidates.passes],
                      "pair_completeness_estimate": completeness},
         "model": model.to_dict(),
-        "name_frequency": frequency_stats,
-        "levels": {f.name: {"cuts": list(c), "names": list(config.level_names(f.name, f.kind))}
-                   for f, c in zip(records.fields, cuts)},
+        "estimation": {**estimate.report, "expected_share_of_matches_among_candidates":
+                       round(float(probabilities.mean()), 6) if len(probabilities) else None},
+        "term_frequency": frequency_stats,
+        "levels": {f.name: {"cuts": [] if f.slices else list(config.cuts(f.name, f.kind)), "names": list(names)}
+                   for f, names in zip(records.fields, comparison.level_names)},
         "thresholds": {"match": thresholds.match, "review": thresholds.review, "source": threshold_source},
+        "review_queue": queue.report,
         "clusters": stats,
         "timings_s": timings,
     }
     return LinkResult(entities, pairs, review, manifest, model, thresholds, labels, envelopes)
-
-
-def name_frequency_adjustment(records: RecordSet, ia: np.ndarray, ib: np.ndarray, levels: np.ndarray,
-                              num_levels: Sequence[int], *, cap: float) -> tuple[np.ndarray, dict[str, Any]]:
-    """Per pair, a match-weight adjustment (bits) for identical names by how common they are.
-
-    Fellegi-Sunter gives every pair whose names agree at the top level one weight, but two
-    records of "Mohammed Ahmad" agree by chance far more often than two of a rare name. Per name
-    field, a record's name is its set of part filters (byte-identical encodings: the linkage unit
-    counts only equal filters, which it can see anyway); ``c`` is the number of records holding
-    exactly that set and ``N`` the records with the field. As in Winkler's frequency-based
-    matching, the chance that a random pair agrees on that value is ``c / N`` against
-    ``sum(c**2) / N**2`` for agreement on any value, so a pair at the top level with identical
-    sets gets ``log2(sum(c**2) / (N * c))``, clipped to ``[-cap, cap]``; other pairs get 0.
-    Returns the adjustments and, per field, how many pairs were adjusted and by how much.
-    """
-    out = np.zeros(len(ia), np.float64)
-    stats: dict[str, Any] = {}
-    n = records.n
-    for f, data in enumerate(records.fields):
-        if data.kind != "name" or n == 0 or len(ia) == 0:
-            continue
-        has = data.present.any(axis=1)
-        total = int(has.sum())
-        rows = np.ascontiguousarray(data.filters.reshape(n, -1))
-        _, code = np.unique(rows.view(np.dtype((np.void, rows.shape[1]))).ravel(), return_inverse=True)
-        code = code.ravel()
-        counts = np.bincount(code[has], minlength=int(code.max()) + 1).astype(np.float64)
-        same = (levels[:, f] == num_levels[f] - 1) & (code[ia] == code[ib]) & has[ia] & has[ib]
-        if not same.any():
-            continue
-        delta = np.clip(np.log2(float((counts ** 2).sum()) / (total * counts[code[ia[same]]])), -cap, cap)
-        out[same] += delta
-        stats[data.name] = {"pairs_adjusted": int(same.sum()), "mean_bits": round(float(delta.mean()), 4),
-                            "min_bits": round(float(delta.min()), 4), "max_bits": round(float(delta.max()), 4)}
-    return out, stats
 
 
 def _model_completeness(probable: np.ndarray, p: np.ndarray, candidates: block.Candidates, n: int,
@@ -250,19 +199,6 @@ def _model_completeness(probable: np.ndarray, p: np.ndarray, candidates: block.C
     matches = probable[p >= match]
     return {"model_matches": int(len(matches)), "match_threshold": match,
             **block.completeness(matches, candidates, n)}
-
-
-def _fit(levels: np.ndarray, num_levels: tuple[int, ...], u: tuple[np.ndarray, ...], fields: tuple[str, ...],
-         config: LinkJobConfig) -> score.FSModel:
-    """EM on the candidates, u starting from the random-pair estimate and re-estimated with m and
-    the prior. (Keeping u fixed at the random-pair estimate pairs a u of all pairs with a prior of
-    blocked pairs: blocking makes non-matches among candidates far more alike than random pairs,
-    and EM then calls most candidates matches; weighting in the non-candidate pairs does not cure
-    it because agreements of non-matches are correlated, e.g. family members.)"""
-    if len(levels) == 0:  # nothing to fit: every record is a person of its own
-        return score.FSModel(fields=fields, m=u, u=u, prior=0.5, notes=("no candidate pairs: nothing was fitted",))
-    return score.fit_em(levels, num_levels, u=u, fields=fields, max_iter=config.scoring.max_iterations,
-                        fix_u=False, prior_init=0.1)
 
 
 def _random_pairs(n: int, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -25,12 +25,21 @@ __all__ = ["FieldData", "RecordSet", "record_set"]
 @dataclass(frozen=True, slots=True)
 class FieldData:
     """Filters of one field. Name fields: ``filters`` (n, max_parts, bytes) and ``present``
-    (n, max_parts); other fields: (n, bytes) and (n,)."""
+    (n, max_parts); other fields: (n, bytes) and (n,). ``slices`` (split layout): the token kind
+    of each slice and its byte range in a filter, in order; empty for a joint filter."""
 
     name: str
     kind: str
     filters: np.ndarray
     present: np.ndarray
+    slices: tuple[tuple[str, int, int], ...] = ()
+
+    def slice(self, token_kind: str) -> np.ndarray:
+        """The (n, bytes) filters of one token kind's slice (a split field); KeyError if none."""
+        for kind, start, stop in self.slices:
+            if kind == token_kind:
+                return np.ascontiguousarray(self.filters[:, start:stop])
+        raise KeyError(token_kind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +99,7 @@ def record_set(exports: Sequence[EncodedExport], names: Sequence[str] | None = N
             filters, present = _parts_matrix(column, int(spec.get("max_parts", 5)))
         else:
             filters, present = binary_matrix(column).copy(), column.is_valid().to_numpy(zero_copy_only=False)
-        fields.append(FieldData(spec["name"], spec["kind"], filters, present))
+        fields.append(FieldData(spec["name"], spec["kind"], filters, present, _slices(spec, filters.shape[-1])))
     clk = clk_present = None
     if "clk" in exports[0].table.column_names:
         column = _concat(exports, "clk")
@@ -101,6 +110,15 @@ def record_set(exports: Sequence[EncodedExport], names: Sequence[str] | None = N
         keys[key["name"]] = (rows, key_codes(digests))
     return RecordSet(tuple(e.agency for e in exports), source, refs, tuple(fields), clk, clk_present, keys,
                      schema, exports[0].schema_fingerprint, exports[0].key_check_value)
+
+
+def _slices(spec: Mapping[str, object], width: int) -> tuple[tuple[str, int, int], ...]:
+    """Byte ranges of the token kinds' slices of a split field (stored width ``width`` bytes)."""
+    if spec.get("layout") != "split":
+        return ()
+    kinds = [kind for kind, _ in spec["tokens"]]  # type: ignore[union-attr]
+    step = width // len(kinds)
+    return tuple((kind, i * step, (i + 1) * step) for i, kind in enumerate(kinds))
 
 
 def _concat(exports: Sequence[EncodedExport], column: str) -> pa.Array:

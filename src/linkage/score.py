@@ -79,6 +79,7 @@ class FSModel:
     iterations: int = 0
     converged: bool = True
     notes: tuple[str, ...] = ()
+    final_change: float = 0.0  # largest parameter change of the last EM iteration
 
     def __post_init__(self) -> None:
         fields = _check_fields(self.fields, len(self.m))
@@ -94,6 +95,7 @@ class FSModel:
         object.__setattr__(self, "prior", float(prior))
         object.__setattr__(self, "iterations", int(self.iterations))
         object.__setattr__(self, "converged", bool(self.converged))
+        object.__setattr__(self, "final_change", float(self.final_change))
         object.__setattr__(self, "notes", tuple(str(n) for n in self.notes))
 
     def __eq__(self, other: object) -> bool:
@@ -134,6 +136,7 @@ class FSModel:
             "prior": self.prior,
             "iterations": self.iterations,
             "converged": self.converged,
+            "final_change": self.final_change,
             "notes": list(self.notes),
         }
 
@@ -152,14 +155,14 @@ class FSModel:
             return cls(fields=tuple(data["fields"]), m=tuple(np.asarray(p, dtype=np.float64) for p in data["m"]),
                        u=tuple(np.asarray(p, dtype=np.float64) for p in data["u"]), prior=float(data["prior"]),
                        iterations=int(data.get("iterations", 0)), converged=bool(data.get("converged", True)),
-                       notes=tuple(data.get("notes", ())))
+                       notes=tuple(data.get("notes", ())), final_change=float(data.get("final_change", 0.0)))
         except (TypeError, ValueError) as exc:
             if isinstance(exc, ConfigError):
                 raise
             raise ConfigError(f"the FSModel mapping is invalid: {exc}") from exc
 
 
-_MODEL_KEYS = frozenset({"version", "fields", "m", "u", "prior", "iterations", "converged", "notes"})
+_MODEL_KEYS = frozenset({"version", "fields", "m", "u", "prior", "iterations", "converged", "final_change", "notes"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -291,7 +294,7 @@ def fit_em(levels: npt.ArrayLike, num_levels: Sequence[int], *, u: Sequence[npt.
     if not converged:
         notes.append(f"EM did not converge within {max_iter} iterations (tol {tol})")
     return FSModel(fields=names, m=tuple(m_list), u=tuple(u_list), prior=prior, iterations=iteration,
-                   converged=converged, notes=tuple(notes))
+                   converged=converged, notes=tuple(notes), final_change=change)
 
 
 def choose_thresholds(model: FSModel, levels: npt.ArrayLike, *, max_false_match_rate: float = 0.001,
