@@ -30,8 +30,9 @@ Measured per dataset (the truth is used only to score):
   pairs among the candidates); ours beside the manifest's pair-completeness ESTIMATE (made
   without the truth), Splink's for its prediction blocking rules;
 * calibration: the true share of matches among the candidates against the model's estimates
-  (ours: the EM prior and the mean posterior; Splink: the mean posterior, and its prior times all
-  record pairs against the number of true pairs);
+  (ours: the EM prior and the mean posterior, equal at EM convergence unless name-frequency
+  weights are on; Splink: the mean posterior, and its prior times all record pairs against the
+  number of true pairs);
 * ours: where true pairs are lost (proposed by blocking, scored at or above the review and the
   match threshold, finally in one entity = recall), the match and review pairs with the true
   matches among them, reviews per record, and the thresholds used.
@@ -296,7 +297,7 @@ def _f(value: Any, digits: int = 4) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
-        return f"{value:.{digits}f}"
+        return f"{value:,.{digits}f}" if digits == 0 else f"{value:.{digits}f}"
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
@@ -322,7 +323,7 @@ def print_report(summary: dict[str, Any]) -> None:
                      _f(r["peak_rss_mb_after"], 0)])
     _table("Pairwise quality over persons (same records for both; thresholds the models' own)",
            ["dataset", "records", "left out", "ours P", "ours R", "ours F1", "Splink P", "Splink R", "Splink F1",
-            "ours s (encode + link)", "Splink s", "peak RSS MiB"], rows)
+            "ours s (encode + link)", "Splink s", "peak RSS so far, MiB"], rows)
     _table("Ours: blocking and calibration (PC = pair completeness: TRUE from the truth, EST from the manifest)",
            ["dataset", "candidates", "true pairs", "PC true", "PC est", "match share true", "EM prior",
             "mean posterior", "threshold match", "threshold review"],
