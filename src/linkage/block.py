@@ -38,8 +38,8 @@ import numpy as np
 from . import similarity
 from .job_config import BlockingConfig
 
-__all__ = ["PassStats", "Candidates", "candidate_pairs", "key_codes", "lsh_bits", "lsh_codes", "pairs_in_blocks",
-           "estimate_pair_completeness", "probable_pairs", "completeness"]
+__all__ = ["PassStats", "Candidates", "candidate_pairs", "sorted_unique", "key_codes", "lsh_bits", "lsh_codes", "pairs_in_blocks",
+           "estimate_pair_completeness", "probable_pairs", "completeness", "weighted_completeness"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +129,15 @@ def _emit_pairs(order_rows: np.ndarray, starts: np.ndarray, sizes: np.ndarray, n
     return out
 
 
+def sorted_unique(codes: np.ndarray) -> np.ndarray:
+    """The distinct values of an int64 array, sorted: sort and mask (numpy's ``unique`` may take a
+    hash path that is many times slower on tens of millions of pair codes)."""
+    out = np.sort(codes, kind="stable")
+    if len(out) < 2:
+        return out
+    return out[np.r_[True, out[1:] != out[:-1]]]
+
+
 def pairs_in_blocks(rows: np.ndarray, codes: np.ndarray, n: int, *, max_block_size: int,
                     ) -> tuple[np.ndarray, dict[str, int]]:
     """Sorted unique pair codes ``i * n + j`` (``i < j``) of rows sharing a code.
@@ -155,7 +164,7 @@ def pairs_in_blocks(rows: np.ndarray, codes: np.ndarray, n: int, *, max_block_si
     use = multi & ~over
     starts, sizes = boundaries[use].astype(np.int64), sizes[use].astype(np.int64)
     total = int((sizes * (sizes - 1) // 2).sum())
-    return np.unique(_emit_pairs(rows_sorted.astype(np.int64), starts, sizes, n, total)), stats
+    return sorted_unique(_emit_pairs(rows_sorted.astype(np.int64), starts, sizes, n, total)), stats
 
 
 def candidate_pairs(n: int, key_passes: Mapping[str, tuple[np.ndarray, np.ndarray]], clk: np.ndarray | None,
@@ -168,10 +177,11 @@ def candidate_pairs(n: int, key_passes: Mapping[str, tuple[np.ndarray, np.ndarra
 
     def add(name: str, codes: np.ndarray, block_stats: Mapping[str, int]) -> None:
         nonlocal union
-        new = np.setdiff1d(codes, union, assume_unique=True)
-        union = np.union1d(union, codes)
+        before = len(union)
+        union = sorted_unique(np.concatenate([union, codes]))
+        new = len(union) - before
         per_pass[name] = codes
-        stats.append(PassStats(name, len(codes), len(new), block_stats.get("blocks", 0),
+        stats.append(PassStats(name, len(codes), new, block_stats.get("blocks", 0),
                                block_stats.get("largest_block", 0), block_stats.get("skipped_blocks", 0),
                                block_stats.get("skipped_records", 0)))
 
@@ -186,33 +196,35 @@ def candidate_pairs(n: int, key_passes: Mapping[str, tuple[np.ndarray, np.ndarra
             codes, s = pairs_in_blocks(rows, values, n, max_block_size=config.max_block_size)
             band_codes.append(codes)
             merged = {k: (max(merged[k], v) if k == "largest_block" else merged[k] + v) for k, v in s.items()}
-        add("lsh", np.unique(np.concatenate(band_codes)) if band_codes else np.zeros(0, np.int64), merged)
+        add("lsh", sorted_unique(np.concatenate(band_codes)) if band_codes else np.zeros(0, np.int64), merged)
     if clk is not None and 0 < total_pairs <= config.all_pairs_max:
         ia, ib, _ = similarity.dice_all_pairs(clk, threshold=config.all_pairs_min_dice)
         if clk_present is not None:
             ok = clk_present[ia] & clk_present[ib]
             ia, ib = ia[ok], ib[ok]
-        add("all_pairs", np.unique(ia.astype(np.int64) * n + ib), {"blocks": 1, "largest_block": n})
+        add("all_pairs", sorted_unique(ia.astype(np.int64) * n + ib), {"blocks": 1, "largest_block": n})
     ia, ib = np.divmod(union, np.int64(max(n, 1)))
     return Candidates(ia, ib, tuple(stats), total_pairs, per_pass)
 
 
 def probable_pairs(clk: np.ndarray, clk_present: np.ndarray | None, *, sample: int, min_dice: float,
-                   seed: int) -> tuple[np.ndarray, int]:
-    """Pairs ``lo * n + hi`` (sorted, unique) of up to ``sample`` seeded random records with every
-    record whose record-filter Dice is ``>= min_dice`` (no blocking), and the number sampled."""
+                   seed: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Pairs of up to ``sample`` seeded random records with every record whose record-filter Dice
+    is ``>= min_dice`` (no blocking): codes ``lo * n + hi`` (unique, sorted), for each pair the
+    position in the sample of the sampled record it was found for, and the number sampled."""
     n = len(clk)
     rng = np.random.default_rng(seed)
     present = np.ones(n, bool) if clk_present is None else clk_present
     eligible = np.flatnonzero(present)
     chosen = np.sort(rng.choice(eligible, size=min(sample, len(eligible)), replace=False)) if len(eligible) else eligible
     if len(chosen) == 0:
-        return np.zeros(0, np.int64), 0
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), 0
     ia, ib, _ = similarity.dice_all_pairs(clk[chosen], clk[eligible], threshold=min_dice)
     a, b = chosen[ia], eligible[ib]
     keep = a != b
     lo, hi = np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
-    return np.unique(lo.astype(np.int64) * n + hi), int(len(chosen))
+    codes, first = np.unique(lo.astype(np.int64) * n + hi, return_index=True)
+    return codes, ia[keep][first].astype(np.int64), int(len(chosen))
 
 
 def completeness(pairs: np.ndarray, candidates: Candidates, n: int) -> dict[str, float]:
@@ -225,11 +237,42 @@ def completeness(pairs: np.ndarray, candidates: Candidates, n: int) -> dict[str,
     return out
 
 
+def weighted_completeness(pairs: np.ndarray, owner: np.ndarray, weight: np.ndarray, sampled: int,
+                          candidates: Candidates, n: int, *, seed: int, resamples: int = 200,
+                          level: float = 0.95) -> dict[str, object]:
+    """Pair completeness of the union and of each pass, each pair counted with ``weight`` (its
+    match probability), and a bootstrap interval over the sampled records for the union.
+
+    ``pairs`` were found for the sampled record ``owner`` (a position in ``0..sampled-1``): the
+    estimate is ``sum(weight of pairs among the candidates) / sum(weight)``; the interval
+    resamples the sampled records with replacement ``resamples`` times (seeded).
+    """
+    total = float(weight.sum())
+    if len(pairs) == 0 or total <= 0:
+        return {"matches_in_sample": 0.0}
+    union = np.isin(pairs, candidates.ia * np.int64(n) + candidates.ib, assume_unique=True)
+    by_owner = np.bincount(owner, weights=weight, minlength=sampled)
+    kept_by_owner = np.bincount(owner, weights=weight * union, minlength=sampled)
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, sampled, (resamples, sampled))
+    ratios = kept_by_owner[draws].sum(axis=1) / np.maximum(by_owner[draws].sum(axis=1), 1e-300)
+    tail = (1.0 - level) / 2
+    out: dict[str, object] = {
+        "matches_in_sample": round(total, 2),
+        "union": round(float((weight * union).sum() / total), 4),
+        "interval": [round(float(np.quantile(ratios, tail)), 4), round(float(np.quantile(ratios, 1 - tail)), 4)],
+        "interval_level": level,
+    }
+    for name, codes in candidates.pass_pairs.items():
+        out[name] = round(float((weight * np.isin(pairs, codes, assume_unique=True)).sum() / total), 4)
+    return out
+
+
 def estimate_pair_completeness(candidates: Candidates, clk: np.ndarray, clk_present: np.ndarray | None, *,
                                sample: int, min_dice: float, seed: int) -> dict[str, float | int]:
     """Share of probable matches (filter Dice >= ``min_dice`` with a sampled record, found by
     comparing the sample with every record) that each pass and the union contain."""
-    probable, sampled = probable_pairs(clk, clk_present, sample=sample, min_dice=min_dice, seed=seed)
+    probable, _, sampled = probable_pairs(clk, clk_present, sample=sample, min_dice=min_dice, seed=seed)
     if sampled == 0:
         return {"sampled_records": 0, "probable_matches": 0}
     out: dict[str, float | int] = {"sampled_records": sampled, "probable_matches": int(len(probable)),

@@ -14,15 +14,17 @@ the field has similarity NaN and level ``-1`` (:data:`linkage.score.MISSING`: no
   *category*, from the strongest down: ``exact`` (the ``ymd`` slices agree), ``day and month
   swapped`` (``year_day_month_set`` agrees: the same year with day and month as an unordered
   pair; for a date whose day/month order is ambiguous this is also the best it can reach),
-  ``same day and month, year 1-2 apart`` (``month_day_window`` shares at least one of its three
-  window tokens), ``same year only`` (``year`` agrees: also a year-only or placeholder date,
+  ``same day and month, year 1-2 apart`` (one of ``month_day_window_a/b/c`` agrees: day and
+  month with the year's three-year window in three partitions shifted by a year each), ``same
+  year only`` (``year`` agrees: also a year-only or placeholder date,
   such as a 1 January, against any date of its year), else ``different``. A category whose slice
   the schema lacks is not offered (the levels are the offered ones, lowest first); with
   ``year_of_full_date`` instead of ``year`` a year-only date carries no evidence at all (it is
   stored as missing). A missing date gives level ``-1``.
-  A slice "agrees" when its Dice is at least halfway between what two unrelated values give by
-  chance (measured on seeded random record pairs, :func:`chance_dice`) and what sharing one
-  token adds (:func:`agreement_cut`), so the categories hold for any slice size and hardening. The similarity column of a split date is the Dice of the whole filter.
+  Every slice holds one token per value; it "agrees" when its Dice is three quarters of the way
+  from what two unrelated values give by chance (measured on seeded random record pairs,
+  :func:`chance_dice`) to full agreement (:func:`agreement_cut`), so the categories hold for any
+  slice size and for hardening noise. The similarity column of a split date is the Dice of the whole filter.
 
 Every level is an integer, higher meaning stronger agreement, which is what Fellegi-Sunter
 scoring (:mod:`linkage.score`) expects. Memory is proportional to the pairs passed; callers pass
@@ -39,19 +41,21 @@ import numpy as np
 from . import similarity
 from .job_config import LinkJobConfig
 from .records import FieldData, RecordSet
-from .tokens import TOKENS_PER_VALUE
+from .tokens import MONTH_DAY_WINDOWS
 
 __all__ = ["Comparison", "compare", "to_levels", "date_categories", "agreement_cut", "chance_dice", "level_names",
            "DATE_CATEGORY_SLICES"]
 
-#: Date categories from the strongest down, with the slice (token kind) each needs.
-DATE_CATEGORY_SLICES: tuple[tuple[str, str], ...] = (
-    ("exact", "ymd"),
-    ("day and month swapped", "year_day_month_set"),
-    ("same day and month, year 1-2 apart", "month_day_window"),
-    ("same year only", "year"),
-    ("same year only", "year_of_full_date"),
+#: Date categories from the strongest down, with the slices (token kinds) that show each: the
+#: category holds when any of its slices agrees.
+DATE_CATEGORY_SLICES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("exact", ("ymd",)),
+    ("day and month swapped", ("year_day_month_set",)),
+    ("same day and month, year 1-2 apart", MONTH_DAY_WINDOWS),
+    ("same year only", ("year", "year_of_full_date")),
 )
+#: Share of the way from chance to full agreement at which a slice counts as agreeing.
+AGREEMENT = 0.75
 _CHUNK = 1 << 21
 
 
@@ -75,20 +79,17 @@ def level_names(data: FieldData, config: LinkJobConfig) -> tuple[str, ...]:
 def date_categories(data: FieldData) -> tuple[str, ...]:
     """The categories a split date field offers, lowest first (``different`` always)."""
     kinds = {kind for kind, _, _ in data.slices}
-    offered = [name for name, kind in DATE_CATEGORY_SLICES if kind in kinds]
+    offered = [name for name, needs in DATE_CATEGORY_SLICES if kinds & set(needs)]
     return ("different", *reversed(offered))
 
 
-def agreement_cut(token_kind: str, chance: float) -> float:
-    """Dice at or above which a slice counts as agreeing on (at least one shared) token.
-
-    ``chance`` is the Dice two unrelated values reach (measured on random pairs, so that it holds
-    for any filter size and hardening); a value has ``t = TOKENS_PER_VALUE`` tokens of the kind,
-    so sharing one of them lifts the Dice about ``(1 - chance) / t`` above chance. The cut is
-    halfway: ``chance + (1 - chance) / (2 t)``.
-    """
-    t = TOKENS_PER_VALUE.get(token_kind, 1)
-    return float(chance + (1.0 - chance) / (2 * t))
+def agreement_cut(chance: float) -> float:
+    """Dice at or above which a slice (one token per value) counts as agreeing:
+    ``chance + AGREEMENT * (1 - chance)``, where ``chance`` is the Dice two unrelated values reach
+    (measured on random pairs, so that the cut holds for any slice size and hardening). With 8
+    bits per token in 128-bit slices two unrelated values share about half a bit: reaching the
+    cut (about 7 of 8 bits) by chance happens about once in a million pairs."""
+    return float(chance + AGREEMENT * (1.0 - chance))
 
 
 def chance_dice(piece: np.ndarray, present: np.ndarray, *, pairs: int = 4096, seed: int = 0) -> float:
@@ -121,7 +122,7 @@ def compare(records: RecordSet, ia: np.ndarray, ib: np.ndarray, config: LinkJobC
     levels = np.empty((len(ia), len(fields)), np.int8)
     for f, data in enumerate(fields):
         pieces = {kind: data.slice(kind) for kind, _, _ in data.slices}
-        cuts = {kind: agreement_cut(kind, chance_dice(piece, data.present)) for kind, piece in pieces.items()}
+        cuts = {kind: agreement_cut(chance_dice(piece, data.present)) for kind, piece in pieces.items()}
         for start in range(0, len(ia), _CHUNK):
             a, b = ia[start : start + _CHUNK], ib[start : start + _CHUNK]
             column = _similarity(data, a, b)
@@ -145,11 +146,14 @@ def _date_levels(pieces: dict[str, np.ndarray], cuts: dict[str, float], present:
                  b: np.ndarray) -> np.ndarray:
     """Category level of every pair of a split date field (-1 where either date is missing);
     ``pieces`` are the slices' filters by token kind, ``cuts`` their agreement cuts."""
-    offered = [(name, kind) for name, kind in DATE_CATEGORY_SLICES if kind in cuts]
+    offered = [[kind for kind in needs if kind in cuts] for _, needs in DATE_CATEGORY_SLICES]
+    offered = [kinds for kinds in offered if kinds]
     out = np.zeros(len(a), np.int8)
     decided = np.zeros(len(a), bool)
-    for rank, (_, kind) in enumerate(offered):  # strongest first
-        agree = similarity.dice_pairs(pieces[kind], pieces[kind], a, b) >= np.float32(cuts[kind])
+    for rank, kinds in enumerate(offered):  # strongest first
+        agree = np.zeros(len(a), bool)
+        for kind in kinds:
+            agree |= similarity.dice_pairs(pieces[kind], pieces[kind], a, b) >= np.float32(cuts[kind])
         new = agree & ~decided
         out[new] = len(offered) - rank
         decided |= agree

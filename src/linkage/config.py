@@ -87,14 +87,14 @@ ROLE_KINDS: Mapping[str, str] = {
 TOKEN_KINDS: Mapping[str, tuple[str, ...]] = {
     "name": ("bigram", "trigram", "whole", "folded_bigram", "folded_trigram", "skeleton_bigram", "skeleton", "koelner", "metaphone"),
     "date": ("ymd", "year", "month_day", "year_month", "day_month_set", "year_window", "year_day_month_set",
-             "month_day_window", "year_of_full_date"),
+             "month_day_window_a", "month_day_window_b", "month_day_window_c", "year_of_full_date"),
     "code": ("value",),
     "text": ("bigram", "whole"),
 }
 
 #: Blocking-key derivations per field kind (implemented in :mod:`linkage.tokens`).
 BLOCKING_DERIVATIONS: Mapping[str, tuple[str, ...]] = {
-    "name": ("part", "prefix3", "skeleton", "phonetic"),
+    "name": ("part", "prefix3", "skeleton", "phonetic", "skeleton_pair"),
     "date": ("ymd", "year", "month_day"),
     "code": ("value",),
     "text": ("value",),

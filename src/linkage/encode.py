@@ -373,6 +373,9 @@ class _ChunkEncoder:
             field_name, _, derivation = comp.partition(".")
             kind = self.schema.field(field_name).kind
             values = columns[field_name].values
+            if derivation == "skeleton_pair":
+                derived.append((True, *_part_pairs(columns[field_name], "skeleton")))
+                continue
             ids_per_value, vocab = component_ids(kind, derivation, date_array(values) if kind == "date" else values)
             d_rows, d_ids = columns[field_name].map_values(ids_per_value)
             derived.append((kind == "name", d_rows, d_ids, vocab))
@@ -413,6 +416,34 @@ class _ChunkEncoder:
         rows, inverse = rows[order], inverse[order]
         distinct = np.r_[True, (rows[1:] != rows[:-1]) | (inverse[1:] != inverse[:-1])]
         return _list_array(rows[distinct], matrix[inverse[distinct]], n)
+
+
+def _part_pairs(column: Column, derivation: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Every unordered pair of distinct derived parts of a record, as (row, pair id) items and
+    the pair vocabulary (``"a b"`` with ``a < b``): two records sharing two name parts, in any
+    order and columns, share a key whatever their other fields say."""
+    ids_per_value, vocab = component_ids("name", derivation, column.values)
+    rows, ids = column.map_values(ids_per_value)
+    order = np.lexsort((ids, rows))
+    rows, ids = rows[order], ids[order]
+    keep = np.r_[True, (rows[1:] != rows[:-1]) | (ids[1:] != ids[:-1])]
+    rows, ids = rows[keep], ids[keep]
+    firsts, seconds, owners = [], [], []
+    for offset in range(1, 12):  # at most max_parts (<= 12) parts per record
+        same = rows[offset:] == rows[:-offset] if len(rows) > offset else np.zeros(0, bool)
+        if not same.any():
+            break
+        firsts.append(ids[:-offset][same])
+        seconds.append(ids[offset:][same])
+        owners.append(rows[offset:][same])
+    if not owners:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), []
+    a, b, owner = np.concatenate(firsts), np.concatenate(seconds), np.concatenate(owners)
+    names = np.asarray(vocab, dtype=object)
+    lo, hi = np.where(names[a] <= names[b], names[a], names[b]), np.where(names[a] <= names[b], names[b], names[a])
+    pair_ids, pair_vocab = pd.factorize(pd.Series(lo + " " + hi), sort=False)
+    order = np.argsort(owner, kind="stable")
+    return owner[order].astype(np.int64), pair_ids[order].astype(np.int64), [str(v) for v in pair_vocab]
 
 
 def _slice_names(spec: FieldSpec) -> list[str]:

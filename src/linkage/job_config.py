@@ -50,7 +50,7 @@ class BlockingConfig:
     all_pairs_max: int = 20_000_000
     all_pairs_min_dice: float = 0.75
     pc_sample: int = 2000
-    pc_min_dice: float = 0.8
+    pc_min_dice: float = 0.7
     seed: int = 1
 
 

@@ -81,12 +81,15 @@ def link(exports: Sequence[EncodedExport], config: LinkJobConfig, *, names: Sequ
     bc = config.blocking
     candidates = block.candidate_pairs(n, records.block_keys, records.clk, records.clk_present, bc)
     completeness: dict[str, Any] = {}
-    probable = np.zeros(0, np.int64)
+    probable = owner = np.zeros(0, np.int64)
+    sampled = 0
     if records.clk is not None and bc.pc_sample:
-        probable, sampled = block.probable_pairs(records.clk, records.clk_present, sample=bc.pc_sample,
-                                                 min_dice=bc.pc_min_dice, seed=bc.seed)
-        completeness = {"sampled_records": sampled, "min_dice": bc.pc_min_dice, "probable_pairs": int(len(probable)),
-                        "by_filter": block.completeness(probable, candidates, n)}
+        probable, owner, sampled = block.probable_pairs(records.clk, records.clk_present, sample=bc.pc_sample,
+                                                        min_dice=bc.pc_min_dice, seed=bc.seed)
+        completeness = {"method": "sampled records compared with every record (record-filter Dice >= min_dice), "
+                                  "each pair scored by the model; the share of those it would call matches "
+                                  "(p >= the match threshold) that blocking proposed",
+                        "sampled_records": sampled, "min_dice": bc.pc_min_dice, "pairs_scored": int(len(probable))}
     step("blocking")
     ia, ib = candidates.ia, candidates.ib
     comparison = compare(records, ia, ib, config)
@@ -125,8 +128,10 @@ def link(exports: Sequence[EncodedExport], config: LinkJobConfig, *, names: Sequ
     if len(probable):
         lo, hi = probable // n, probable % n
         sample_weights, _ = scored(lo, hi, compare(records, lo, hi, config).levels)
-        completeness.update(_model_completeness(probable, score.weight_to_probability(sample_weights), candidates,
-                                                n, thresholds.match))
+        likely = score.weight_to_probability(sample_weights) >= thresholds.match
+        completeness.update(block.weighted_completeness(probable[likely], owner[likely],
+                                                        np.ones(int(likely.sum())), sampled, candidates, n,
+                                                        seed=bc.seed))
     step("scoring")
     duplicate_free = frozenset(i for i, a in enumerate(records.agencies) if a in config.clustering.duplicate_free)
     cc = config.clustering
@@ -183,22 +188,6 @@ def link(exports: Sequence[EncodedExport], config: LinkJobConfig, *, names: Sequ
         "timings_s": timings,
     }
     return LinkResult(entities, pairs, review, manifest, model, thresholds, labels, envelopes)
-
-
-def _model_completeness(probable: np.ndarray, p: np.ndarray, candidates: block.Candidates, n: int,
-                        match: float) -> dict[str, Any]:
-    """Pair completeness among the sampled pairs the fitted model calls matches.
-
-    The probable pairs (record-filter Dice above ``pc_min_dice`` with a sampled record, found
-    without blocking; ``p`` their posteriors, scored like the candidates) include many look-alike
-    non-matches (relatives, common names) that blocking rightly leaves out; keeping those at or
-    above the match threshold asks the steward's question: of the matches the model would have
-    found had every pair been compared, how many did blocking propose? ``union`` and the
-    per-pass shares are of those; ``by_filter`` keeps the share of all probable pairs.
-    """
-    matches = probable[p >= match]
-    return {"model_matches": int(len(matches)), "match_threshold": match,
-            **block.completeness(matches, candidates, n)}
 
 
 def _random_pairs(n: int, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -25,7 +25,7 @@ import pandas as pd
 from .names import folded, koelner, metaphone, skeleton
 from .normalize import DateValue
 
-__all__ = ["TOKENS_PER_VALUE", "value_tokens", "blocking_values", "component_ids", "date_array", "qgrams", "TOKENIZERS", "DERIVATIONS",
+__all__ = ["MONTH_DAY_WINDOWS", "value_tokens", "blocking_values", "component_ids", "date_array", "qgrams", "TOKENIZERS", "DERIVATIONS",
            "Incidence", "incidence"]
 
 PAD = "_"
@@ -77,21 +77,19 @@ def _year_day_month_set(d: DateValue) -> list[str]:
     return [f"{d.year:04d}:{t}" for t in _day_month_set(d)]
 
 
-#: Width of the year windows of ``month_day_window``: dates with the same day and month whose
-#: years are at most ``_WINDOW - 1`` apart share at least one token, farther ones none.
+#: Width of the year windows of ``month_day_window_a/b/c``: three partitions of the years into
+#: windows of three, shifted by 0, 1 and 2 years. Dates with the same day and month whose years
+#: are at most two apart share the window of at least one partition; three or more apart, none.
 _WINDOW = 3
+MONTH_DAY_WINDOWS = ("month_day_window_a", "month_day_window_b", "month_day_window_c")
 
 
-def _month_day_window(d: DateValue) -> list[str]:
-    """Day and month with each of the ``_WINDOW`` year windows (offsets 0..2) holding the year:
-    the same day and month with years 0, 1, 2 apart share 3, 2, 1 tokens; 3 or more apart, none."""
-    if not d.day_month_known:
-        return []
-    return [f"{s}:{(d.year + s) // _WINDOW}:{d.month:02d}-{d.day:02d}" for s in range(_WINDOW)]
+def _month_day_window(offset: int) -> Callable[[DateValue], list[str]]:
+    """Day and month with the year's window of the partition shifted by ``offset`` years."""
+    def tokens(d: DateValue) -> list[str]:
+        return [f"{(d.year + offset) // _WINDOW}:{d.month:02d}-{d.day:02d}"] if d.day_month_known else []
 
-
-#: Tokens a value yields of a kind, where that is more than one (for the comparison's cut points).
-TOKENS_PER_VALUE: dict[str, int] = {"month_day_window": _WINDOW, "year_window": 2}
+    return tokens
 
 
 def _year_of_full_date(d: DateValue) -> list[str]:
@@ -118,7 +116,8 @@ TOKENIZERS: dict[tuple[str, str], Callable[[Any], list[str]]] = {
     ("date", "day_month_set"): _date_tokens("dms", _day_month_set),
     ("date", "year_window"): _date_tokens("yw", _year_window),
     ("date", "year_day_month_set"): _date_tokens("ydms", _year_day_month_set),
-    ("date", "month_day_window"): _date_tokens("mdw", _month_day_window),
+    **{("date", kind): _date_tokens(f"mdw{offset}", _month_day_window(offset))
+       for offset, kind in enumerate(MONTH_DAY_WINDOWS)},
     ("date", "year_of_full_date"): _date_tokens("yf", _year_of_full_date),
     ("code", "value"): lambda code: ["v:" + code],
     ("text", "bigram"): lambda text: ["b:" + g for g in qgrams(text, 2)],
@@ -262,11 +261,15 @@ def _date_codes(values: Sequence[DateValue] | np.ndarray, kind: str) -> tuple[np
         "year_day_month_set": (y * 10_000 + low * 100 + high, pair_known,
                                lambda c: f"{c // 10000:04d}:{c // 100 % 100:02d}/{c % 100:02d}"),
         "year_of_full_date": (y, pair_known, lambda c: f"{c:04d}"),
+        **{window: (((y + offset) // _WINDOW) * 10_000 + m * 100 + d, known,
+                    lambda c: f"{c // 10000}:{c // 100 % 100:02d}-{c % 100:02d}")
+           for offset, window in enumerate(MONTH_DAY_WINDOWS)},
     }[kind]
 
 
 _DATE_TAGS = {"ymd": "ymd:", "year": "y:", "month_day": "md:", "year_month": "ym:", "day_month_set": "dms:",
-              "year_day_month_set": "ydms:", "year_of_full_date": "yf:"}
+              "year_day_month_set": "ydms:", "year_of_full_date": "yf:",
+              **{window: f"mdw{offset}:" for offset, window in enumerate(MONTH_DAY_WINDOWS)}}
 
 
 def _date_incidence(values: Sequence[DateValue], token_kind: str) -> Incidence:
@@ -278,16 +281,6 @@ def _date_incidence(values: Sequence[DateValue], token_kind: str) -> Incidence:
         uniq, token_ids = np.unique(code, return_inverse=True)
         return Incidence(owners, token_ids.astype(np.int64).ravel(),
                          [f"yw:{'ab'[c % 2]}{c // 2}" for c in uniq.tolist()])
-    if token_kind == "month_day_window":
-        ymd = values if isinstance(values, np.ndarray) else date_array(values)
-        known = np.flatnonzero((ymd[:, 1] > 0) & (ymd[:, 2] > 0) & (ymd[:, 3] == 0))
-        y, md = ymd[known, 0], ymd[known, 1] * 100 + ymd[known, 2]
-        owners = np.tile(known, _WINDOW).astype(np.int64)
-        code = np.concatenate([((y + s) // _WINDOW * _WINDOW + s) * 10_000 + md for s in range(_WINDOW)])
-        uniq, token_ids = np.unique(code, return_inverse=True)
-        return Incidence(owners, token_ids.astype(np.int64).ravel(),
-                         [f"mdw:{c // 10000 % _WINDOW}:{c // 10000 // _WINDOW}:{c // 100 % 100:02d}-{c % 100:02d}"
-                          for c in uniq.tolist()])
     code, valid, render = _date_codes(values, token_kind)
     uniq, token_ids = np.unique(code[valid], return_inverse=True)
     tag = _DATE_TAGS[token_kind]
