@@ -24,11 +24,16 @@ pairs (almost all non-matches) and the number of record pairs in all, and return
   mean of their m. Each session's pairs, iterations, convergence, final parameter change and
   prior are reported. A session needs at least 50 pairs; a field no session estimated (small
   inputs) takes its m from one EM on all candidates (m and u fitted, as for a session).
-* **prior**: the probability that two random records match, ``lambda``, solves
-  ``lambda * total_pairs = sum_i p_i(lambda)`` over the candidates (the expected number of matches,
-  assuming blocking kept them), with ``p_i = expit(logit(lambda) + w_i)`` and ``w_i`` the pair's
-  summed field weights; found by bisection in log space. Posteriors of candidates then refer to
-  all pairs, and their mean is the model's estimate of the share of matches among candidates.
+* **prior**: the probability that two random records match, ``lambda = matches / total_pairs``.
+  The matches are counted through the sessions: a session's expected matches (its prior times
+  its pairs) are the matches at the anchor's top level, so dividing by ``P(anchor at its top
+  level and observed | match)`` (the anchor's top-level m, and the share of the other session's
+  matches that have the anchor) counts all matches the candidates hold; the anchors' counts are
+  combined by their geometric mean. Without usable sessions, ``lambda`` solves
+  ``lambda * total_pairs = sum_i p_i(lambda)`` over the candidates instead (bisection in log
+  space; both are reported). Posteriors of candidates then refer to all pairs, and
+  ``lambda * total_pairs / candidates`` is the model's estimate of the share of matches among
+  the candidates.
 
 Everything is deterministic; cost grows with distinct level patterns, not pairs.
 """
@@ -79,6 +84,8 @@ def estimate_model(levels: np.ndarray, random_levels: np.ndarray, num_levels: Se
     observed = [float((random_levels[:, f] >= 0).mean()) if len(random_levels) else 0.0 for f in range(len(fields))]
     anchors = list(anchors) if anchors is not None else choose_anchors(u, observed)
     sessions, m_sums, m_counts = [], [np.zeros(n) for n in num_levels], np.zeros(len(fields))
+    matches_in_session: dict[int, float] = {}  # anchor -> expected matches among its session's pairs
+    observed_share: dict[int, list[float]] = {a: [] for a in anchors}  # anchor -> P(observed | match), per session
     for anchor in anchors:
         keep = levels[:, anchor] == num_levels[anchor] - 1
         entry: dict[str, Any] = {"anchor": fields[anchor], "pairs": int(keep.sum())}
@@ -92,6 +99,11 @@ def estimate_model(levels: np.ndarray, random_levels: np.ndarray, num_levels: Se
                            prior_init=0.5)
         entry.update({"iterations": fit.iterations, "converged": fit.converged, "final_change": fit.final_change,
                       "session_prior": round(fit.prior, 6), "notes": list(fit.notes)})
+        posterior = fit.probabilities(subset)
+        matches_in_session[anchor] = float(posterior.sum())
+        for other in anchors:
+            if other != anchor and posterior.sum() > 0:
+                observed_share[other].append(float(posterior[subset[:, other] >= 0].sum() / posterior.sum()))
         for f in range(len(fields)):
             if f != anchor and np.any(subset[:, f] >= 0):
                 m_sums[f] += fit.m[f]
@@ -112,14 +124,23 @@ def estimate_model(levels: np.ndarray, random_levels: np.ndarray, num_levels: Se
         m.append(pooled.m[f])
         notes.append(f"field '{name}': m from one EM on all candidates (no anchored session had enough pairs)")
     model = score.FSModel(fields=fields, m=tuple(m), u=u, prior=0.5, notes=tuple(notes))
-    prior, solved = solve_prior(model.match_weights(levels), total_pairs)  # prior 0.5: the fields' weights alone
+    fixed_point, solved = solve_prior(model.match_weights(levels), total_pairs)  # prior 0.5: field weights alone
+    counts = {fields[a]: matches_in_session[a] / (float(m[a][-1]) * float(np.mean(observed_share[a])))
+              for a in matches_in_session if observed_share[a] and m[a][-1] > 0 and np.mean(observed_share[a]) > 0}
+    if counts:  # matches = matches at the anchor's top level / P(anchor at its top level and observed | match)
+        expected = float(np.exp(np.mean(np.log(list(counts.values())))))
+        prior, source = min(max(expected / total_pairs, 1e-12), 0.5), "anchored sessions"
+    else:
+        prior, source = fixed_point, "fixed point over the candidates"
     model = replace(model, prior=prior, iterations=sum(s.get("iterations", 0) for s in sessions),
                     converged=all(s.get("converged", True) for s in sessions),
                     final_change=max((s.get("final_change", 0.0) for s in sessions), default=0.0))
     report = {"u": "random pairs", "random_pairs": int(len(random_levels)),
               "anchors": [fields[a] for a in anchors], "sessions": sessions,
-              "prior": {"all_pairs": prior, "total_pairs": int(total_pairs), "solved": solved,
-                        "expected_matches": round(prior * total_pairs, 3)}}
+              "prior": {"all_pairs": prior, "source": source, "total_pairs": int(total_pairs),
+                        "expected_matches": round(prior * total_pairs, 3),
+                        "expected_matches_by_anchor": {k: round(v, 3) for k, v in counts.items()},
+                        "fixed_point": fixed_point, "fixed_point_solved": solved}}
     return Estimate(model, report)
 
 

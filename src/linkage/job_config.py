@@ -47,8 +47,8 @@ class BlockingConfig:
     lsh_bands: int = 24
     lsh_bits_per_band: int = 0  # 0: chosen from the input size, see linkage.block.lsh_bits
     lsh_random_candidates: float = 2.0  # auto bits: expected random candidates per record
-    all_pairs_max: int = 20_000_000
-    all_pairs_min_dice: float = 0.75
+    all_pairs_max: int = 200_000_000
+    all_pairs_min_dice: float = 0.65
     pc_sample: int = 2000
     pc_min_dice: float = 0.7
     seed: int = 1
@@ -81,7 +81,7 @@ class ClusteringConfig:
     duplicate_free: tuple[str, ...] = ()
     min_support: float = 0.5
     unscored_probability: float = 0.2
-    veto_max_probability: float = 1.0
+    veto_max_probability: float = 0.01
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -177,8 +177,12 @@ def link(exports: Sequence[EncodedExport], config: LinkJobConfig, *, names: Sequ
                      "passes": [p.to_dict() for p in candidates.passes],
                      "pair_completeness_estimate": completeness},
         "model": model.to_dict(),
-        "estimation": {**estimate.report, "expected_share_of_matches_among_candidates":
-                       round(float(probabilities.mean()), 6) if len(probabilities) else None},
+        "estimation": {**estimate.report,
+                       "expected_share_of_matches_among_candidates":
+                           round(min(1.0, model.prior * candidates.total_pairs / candidates.count), 6)
+                           if candidates.count else None,
+                       "mean_posterior_of_candidates": round(float(probabilities.mean()), 6) if len(probabilities)
+                       else None},
         "term_frequency": frequency_stats,
         "levels": {f.name: {"cuts": [] if f.slices else list(config.cuts(f.name, f.kind)), "names": list(names)}
                    for f, names in zip(records.fields, comparison.level_names)},
