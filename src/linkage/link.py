@@ -12,9 +12,11 @@ exports and config the tables are identical bit for bit (the manifest's timings 
 Steps: candidates from :mod:`linkage.block`; per-field similarities and agreement levels from
 :mod:`linkage.compare` (names as sets of parts, dates by category, other fields by Dice cut into
 levels); the model from :mod:`linkage.estimate` (u from random record pairs, m by anchored EM
-sessions, the prior over all record pairs); identical names weighted by how common
-they are (:func:`linkage.estimate.frequency_adjustment`, names and exact dates); match / review / non-match by thresholds chosen
-from the posteriors unless the job sets them; persons by :mod:`linkage.cluster`.
+sessions, the prior over all record pairs); identical names and birth dates weighted by how
+common they are (:func:`linkage.estimate.frequency_adjustment`); match / review / non-match by
+thresholds chosen from the posteriors unless the job sets them; a pair-completeness estimate
+from sampled records scored against every record; persons by :mod:`linkage.cluster`; the review
+queue by :mod:`linkage.review`.
 """
 
 from __future__ import annotations
