@@ -34,8 +34,10 @@ Measured per dataset (the truth is used only to score):
   weights are on; Splink: the mean posterior, and its prior times all record pairs against the
   number of true pairs);
 * ours: where true pairs are lost (proposed by blocking, scored at or above the review and the
-  match threshold, finally in one entity = recall), the match and review pairs with the true
-  matches among them, reviews per record, and the thresholds used.
+  match threshold, finally in one entity = recall), the match and undecided pairs with the true
+  matches among them, the review queue (its size per record, the true matches in it and how many
+  the model expects), the model's estimated share of matches among candidates beside the true
+  share, and the thresholds used.
 The peak resident memory of the process (``ru_maxrss``; both tools run in it) is recorded after
 each dataset. Progress goes to stderr; with ``--json`` the last stdout line is one JSON object.
 """
@@ -231,18 +233,25 @@ def run_ours(prep: Prepared) -> dict[str, Any]:
     same = codes[a] == codes[b]
     decision = pairs["decision"].astype(str).to_numpy()
     match, review = decision == "match", decision == "review"
+    queue = linked.review
+    qa = keys.get_indexer(queue["agency_a"].astype(str) + SEP + queue["record_ref_a"].astype(str))
+    qb = keys.get_indexer(queue["agency_b"].astype(str) + SEP + queue["record_ref_b"].astype(str))
     manifest = linked.manifest
     estimate = manifest.get("blocking", {}).get("pair_completeness_estimate", {})
     true_pairs = quality.true_pairs
     return {
         **quality.to_dict(), "encode_seconds": round(prep.encode_seconds, 2), "link_seconds": round(link_seconds, 2),
         **candidate_figures(codes, a, b, probability, true_pairs),
-        "pc_estimate": estimate.get("union"), "prior": round(float(linked.model.prior), 4),
+        "pc_estimate": estimate.get("union"), "pc_interval": estimate.get("interval"),
+        "prior": float(linked.model.prior),
+        "share_estimate": manifest.get("estimation", {}).get("expected_share_of_matches_among_candidates"),
         "true_at_review": _share(int((same & (match | review)).sum()), true_pairs),
         "true_at_match": _share(int((same & match).sum()), true_pairs),
         "match_pairs": int(match.sum()), "true_in_match": int((same & match).sum()),
         "review_pairs": int(review.sum()), "true_in_review": int((same & review).sum()),
         "reviews_per_record": round(float(review.sum()) / len(keys), 4) if len(keys) else 0.0,
+        "queue": int(len(queue)), "true_in_queue": int((codes[qa] == codes[qb]).sum()),
+        "queue_expected_true": manifest.get("review_queue", {}).get("expected_true_matches", {}).get("queued"),
         "threshold_match": round(float(linked.thresholds.match), 4),
         "threshold_review": round(float(linked.thresholds.review), 4),
         "threshold_source": manifest.get("thresholds", {}).get("source"),
@@ -324,19 +333,23 @@ def print_report(summary: dict[str, Any]) -> None:
     _table("Pairwise quality over persons (same records for both; thresholds the models' own)",
            ["dataset", "records", "left out", "ours P", "ours R", "ours F1", "Splink P", "Splink R", "Splink F1",
             "ours s (encode + link)", "Splink s", "peak RSS so far, MiB"], rows)
-    _table("Ours: blocking and calibration (PC = pair completeness: TRUE from the truth, EST from the manifest)",
-           ["dataset", "candidates", "true pairs", "PC true", "PC est", "match share true", "EM prior",
-            "mean posterior", "threshold match", "threshold review"],
+    _table("Ours: blocking and calibration (PC = pair completeness: TRUE from the truth, EST from the manifest "
+           "with its 95 % interval; match share among candidates: TRUE and the model's estimate)",
+           ["dataset", "candidates", "true pairs", "PC true", "PC est", "PC interval", "match share true",
+            "match share est", "threshold match", "threshold review"],
            [[r["dataset"], _f(r["ours"]["candidate_pairs"]), _f(r["ours"]["true_pairs"]), _f(r["ours"]["pc_true"]),
-             _f(r["ours"]["pc_estimate"]), _f(r["ours"]["share_true"]), _f(r["ours"]["prior"]),
-             _f(r["ours"]["mean_posterior"]), _f(r["ours"]["threshold_match"]), _f(r["ours"]["threshold_review"])]
+             _f(r["ours"]["pc_estimate"]), "-".join(_f(v) for v in r["ours"]["pc_interval"] or []) or "-",
+             _f(r["ours"]["share_true"]), _f(r["ours"]["share_estimate"]), _f(r["ours"]["threshold_match"]),
+             _f(r["ours"]["threshold_review"])]
             for r in results])
     _table("Ours: share of true pairs kept at each step, and the decided pairs (true matches among them)",
            ["dataset", "candidate", ">= review", ">= match", "same entity (recall)", "match pairs (true)",
-            "review pairs (true)", "reviews / record"],
+            "undecided pairs (true)", "review queue (true; model expects)", "queue / records"],
            [[r["dataset"], _f(r["ours"]["pc_true"]), _f(r["ours"]["true_at_review"]), _f(r["ours"]["true_at_match"]),
              _f(r["ours"]["recall"]), f"{r['ours']['match_pairs']:,} ({r['ours']['true_in_match']:,})",
-             f"{r['ours']['review_pairs']:,} ({r['ours']['true_in_review']:,})", _f(r["ours"]["reviews_per_record"])]
+             f"{r['ours']['review_pairs']:,} ({r['ours']['true_in_review']:,})",
+             f"{r['ours']['queue']:,} ({r['ours']['true_in_queue']:,}; {_f(r['ours']['queue_expected_true'], 0)})",
+             _f(r["ours"]["queue"] / r["records"])]
             for r in results])
     if any("splink" in r for r in results):
         _table("Splink: blocking and calibration (prior x all record pairs = its expected matches)",
