@@ -293,7 +293,8 @@ def link(encoded: tuple[Path, ...], config_path: Path | None, output: Path, expe
                f"estimated pair completeness {pc})")
     click.echo(f"  thresholds match >= {summary.thresholds[0]:.3f}, review >= {summary.thresholds[1]:.3f} "
                f"(from the {summary.threshold_source})")
-    click.echo(f"  {summary.matches} matches, {summary.reviews} pairs for review -> {summary.output / 'review.csv'}")
+    click.echo(f"  {summary.matches} matches, {summary.undecided} undecided pairs; the {summary.reviews} most decisive "
+               f"for review -> {summary.output / 'review.csv'}")
     click.echo(f"  {summary.entities} persons -> {summary.output / 'entities.parquet'}")
 
 
@@ -425,7 +426,7 @@ def demo(out_dir: Path, persons: int, seed: int, force: bool) -> None:
     lk, q = summary.link, summary.quality
     pc = "n/a" if lk.pair_completeness is None else f"{lk.pair_completeness:.3f}"
     click.echo(f"linkage unit: {lk.records} records, {lk.candidate_pairs} candidate pairs (estimated pair "
-               f"completeness {pc}), {lk.matches} matches, {lk.reviews} for review, {lk.entities} persons "
+               f"completeness {pc}), {lk.matches} matches, {lk.reviews} for review ({lk.undecided} undecided), {lk.entities} persons "
                f"in {lk.seconds:.1f} s")
     click.echo(f"  thresholds match >= {lk.thresholds[0]:.3f}, review >= {lk.thresholds[1]:.3f} (from the "
                f"{lk.threshold_source})")

@@ -226,7 +226,8 @@ class LinkSummary:
     reduction_ratio: float
     pair_completeness: float | None
     matches: int
-    reviews: int
+    reviews: int  # pairs in the review queue
+    undecided: int  # pairs between the review and the match threshold (the queue's pool)
     entities: int
     thresholds: tuple[float, float]
     threshold_source: str
@@ -260,6 +261,7 @@ def link_files(
         output=Path(output_dir), records=m["counts"]["records"], agencies=tuple(e.agency for e in exports),
         candidate_pairs=m["counts"]["candidate_pairs"], reduction_ratio=m["blocking"]["reduction_ratio"],
         pair_completeness=union, matches=m["counts"]["matches"], reviews=m["counts"]["reviews"],
+        undecided=m["counts"]["undecided"],
         entities=m["counts"]["entities"], thresholds=(result.thresholds.match, result.thresholds.review),
         threshold_source=m["thresholds"]["source"], seconds=round(time.perf_counter() - start, 2),
     )
