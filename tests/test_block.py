@@ -121,3 +121,19 @@ def test_link_job_defaults_and_errors_name_the_path():
         parse_link_job({"version": 2})
     with pytest.raises(ConfigError):
         parse_link_job({"scoring": {"match_threshold": 0.9}})  # both or neither
+
+
+def test_weighted_completeness_counts_the_pairs_blocking_proposed_with_an_interval():
+    n = 100
+    found = np.array([1 * n + 2, 3 * n + 4, 5 * n + 6], np.int64)
+    candidates = block.Candidates(found // n, found % n, (), n * (n - 1) // 2, {"key:x": found[:2]})
+    pairs = np.array([1 * n + 2, 3 * n + 4, 5 * n + 6, 7 * n + 8], np.int64)  # the last one was missed
+    owner = np.array([0, 1, 2, 3])
+    out = block.weighted_completeness(pairs, owner, np.ones(4), 4, candidates, n, seed=1)
+    assert out["union"] == 0.75 and out["key:x"] == 0.5 and out["matches_in_sample"] == 4
+    low, high = out["interval"]
+    assert 0.0 <= low <= 0.75 <= high <= 1.0
+    again = block.weighted_completeness(pairs, owner, np.ones(4), 4, candidates, n, seed=1)
+    assert again == out  # seeded
+    assert block.weighted_completeness(pairs[:0], owner[:0], np.ones(0), 4, candidates, n, seed=1) == {
+        "matches_in_sample": 0.0}
