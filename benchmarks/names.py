@@ -46,7 +46,7 @@ import jellyfish
 import numpy as np
 import pandas as pd
 
-from linkage import bloom, names, tokens
+from linkage import bloom, names, similarity, tokens
 from linkage._transliterate import script_of
 
 HERE = Path(__file__).resolve().parent
@@ -142,6 +142,14 @@ def make_pairs(latin: list[list[str]], script: list[list[str]], negatives: int, 
     return pd.DataFrame(rows, columns=["a", "b", "match", "kind"])
 
 
+REAL = HERE / "data" / "real_name_variants.tsv"
+
+
+def load_real(path: Path = REAL) -> pd.DataFrame:
+    """The real variant pairs (benchmarks/data/README.md): split, kind, match, group, a, b."""
+    return pd.read_csv(path, sep="\t", comment="#", dtype={"group": str}, keep_default_na=False)
+
+
 # ------------------------------------------------------------------------------- encoding
 
 Tokenizer = Callable[[str, str], list[str]]  # (raw name, part) -> tokens
@@ -184,8 +192,9 @@ class Encoded:
     """Per-part token positions of a list of names, for any weights of the token kinds."""
 
     def __init__(self, values: Sequence[str], split: Callable[[str], Sequence[str]],
-                 tokenizers: dict[str, Tokenizer], num_bits: int, max_k: int = 64) -> None:
+                 tokenizers: dict[str, Tokenizer], num_bits: int, max_k: int = 64, max_parts: int = 5) -> None:
         self.num_bits = num_bits
+        self.max_parts = max_parts
         part_lists = [list(split(v)) for v in values]
         self.first = np.concatenate([[0], np.cumsum([len(p) for p in part_lists])]).astype(np.int64)
         flat = [(v, p) for v, parts in zip(values, part_lists) for p in parts]
@@ -214,37 +223,29 @@ class Encoded:
 
 
 class PairParts:
-    """The part-to-part comparisons of name pairs: pair row, part of a, part of b."""
+    """Name pairs as rows of the value list: ``ia[k]``, ``ib[k]`` are the names of pair ``k``."""
 
     def __init__(self, enc: Encoded, index: dict[str, int], pairs: pd.DataFrame) -> None:
-        rows, ia, ib = [], [], []
-        for r, (a, b) in enumerate(zip(pairs["a"], pairs["b"])):
-            x, y = index[a], index[b]
-            for i in range(enc.first[x], enc.first[x + 1]):
-                for j in range(enc.first[y], enc.first[y + 1]):
-                    rows.append(r)
-                    ia.append(i)
-                    ib.append(j)
         self.n = len(pairs)
-        self.rows, self.ia, self.ib = (np.asarray(v, np.int64) for v in (rows, ia, ib))
+        self.ia = np.array([index[a] for a in pairs["a"]], np.int64)
+        self.ib = np.array([index[b] for b in pairs["b"]], np.int64)
 
 
 def name_scores(enc: Encoded, pp: PairParts, weights: dict[str, int]) -> np.ndarray:
-    """Best-match mean part Dice per pair (0 where a name has no parts)."""
+    """The library's part-set similarity (:func:`linkage.similarity.part_set_dice`) of every pair,
+    on filters of the first ``enc.max_parts`` parts of each name, as the encoder keeps them (0
+    where a name has no parts)."""
     filters = np.packbits(enc.filters(weights), axis=1)
-    counts = bloom.popcount(filters)
-    inter = np.zeros(len(pp.ia), np.int64)
-    for start in range(0, len(pp.ia), 50_000):
-        sl = slice(start, start + 50_000)
-        inter[sl] = bloom.popcount(filters[pp.ia[sl]] & filters[pp.ib[sl]])
-    total = counts[pp.ia] + counts[pp.ib]
-    dice = np.divide(2.0 * inter, total, out=np.zeros(len(pp.ia)), where=total > 0)
-    frame = pd.DataFrame({"row": pp.rows, "a": pp.ia, "b": pp.ib, "d": dice})
-    best_a = frame.groupby(["row", "a"])["d"].max().groupby("row").mean()
-    best_b = frame.groupby(["row", "b"])["d"].max().groupby("row").mean()
-    out = np.zeros(pp.n)
-    out[best_a.index.to_numpy()] = (best_a.to_numpy() + best_b.to_numpy()) / 2
-    return out
+    n_values = len(enc.first) - 1
+    slots = np.arange(len(filters)) - np.repeat(enc.first[:-1], np.diff(enc.first))
+    owner = np.repeat(np.arange(n_values), np.diff(enc.first))
+    keep = slots < enc.max_parts
+    parts = np.zeros((n_values, enc.max_parts, filters.shape[1]), np.uint8)
+    present = np.zeros((n_values, enc.max_parts), bool)
+    parts[owner[keep], slots[keep]] = filters[keep]
+    present[owner[keep], slots[keep]] = True
+    scores = similarity.part_set_dice(parts, present, parts, present, pp.ia, pp.ib).astype(np.float64)
+    return np.nan_to_num(scores, nan=0.0)
 
 
 # -------------------------------------------------------------------------------- metrics
@@ -283,6 +284,41 @@ def summary(scores: np.ndarray, pairs: pd.DataFrame) -> dict[str, object]:
                              "key_max": round(float(key.max()), 3), "key_above_threshold": int((key > t).sum()),
                              "key_of": len(key)}
     return out
+
+
+def real_summary(scores: np.ndarray, real: pd.DataFrame) -> dict[str, object]:
+    """Figures per split of the real set (threshold: 1 % of that split's random negatives) and of
+    its hard negatives against the held-out threshold."""
+    out: dict[str, object] = {}
+    for split in ("dev", "heldout"):
+        mask = (real["split"] == split).to_numpy()
+        pos = mask & (real["match"] == 1).to_numpy()
+        neg = scores[mask & (real["match"] == 0).to_numpy()]
+        t = threshold_at_fpr(neg)
+        kinds = {k: round(float((scores[pos & (real["kind"] == k).to_numpy()] > t).mean()), 4)
+                 for k in ("latin", "arabic-latin")}
+        out[split] = {"auc": round(auc(scores[pos], neg), 4), "recall_at_1pct_fpr": round(float((scores[pos] > t).mean()), 4),
+                      "threshold_at_1pct_fpr": round(t, 4), "positives": int(pos.sum()), "negatives": len(neg),
+                      "by_kind": kinds}
+    hard = scores[(real["split"] == "hard").to_numpy()]
+    held = out["heldout"]
+    held_pos = scores[((real["split"] == "heldout") & (real["match"] == 1)).to_numpy()]
+    out["hard"] = {"of": len(hard), "mean": round(float(hard.mean()), 3), "max": round(float(hard.max()), 3),
+                   "above_heldout_threshold": int((hard > held["threshold_at_1pct_fpr"]).sum()),  # type: ignore[index]
+                   "auc_vs_heldout_positives": round(auc(held_pos, hard), 4)}
+    return out
+
+
+def _print_real(label: str, r: dict[str, object]) -> None:
+    for split in ("dev", "heldout"):
+        s = r[split]
+        kinds = "  ".join(f"{k} {v:.3f}" for k, v in s["by_kind"].items())  # type: ignore[index]
+        print(f"real {split:<8} {label:<9} AUC {s['auc']:.4f}  recall@1%FPR {s['recall_at_1pct_fpr']:.4f}  "  # type: ignore[index]
+              f"threshold {s['threshold_at_1pct_fpr']:.3f}   {kinds}")  # type: ignore[index]
+    h = r["hard"]
+    print(f"real hard      {label:<9} {h['of']} pairs: mean {h['mean']:.3f}, max {h['max']:.3f}, "  # type: ignore[index]
+          f"above the held-out threshold {h['above_heldout_threshold']}, AUC vs held-out positives "  # type: ignore[index]
+          f"{h['auc_vs_heldout_positives']:.4f}")  # type: ignore[index]
 
 
 # ---------------------------------------------------------------------------------- setup
@@ -342,10 +378,15 @@ def main() -> None:
     parser.add_argument("--negatives", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--schema", type=Path, default=HERE.parent / "configs" / "schema.toml")
+    parser.add_argument("--dev-misses", type=int, default=0, metavar="N",
+                        help="print the N lowest-scoring positive and N highest-scoring negative pairs of the DEV half "
+                             "of the real set (never of the held-out half)")
     args = parser.parse_args()
     latin, script = load_groups()
     pairs = make_pairs(latin, script, args.negatives, args.seed)
-    values = sorted(set(pairs["a"]) | set(pairs["b"]) | {v for p in NAMED_PAIRS for v in p})
+    real = load_real()
+    values = sorted(set(pairs["a"]) | set(pairs["b"]) | set(real["a"]) | set(real["b"])
+                    | {v for p in NAMED_PAIRS for v in p})
     index = {v: i for i, v in enumerate(values)}
     num_bits, weights = schema_name_field(args.schema)
 
@@ -372,6 +413,11 @@ def main() -> None:
         for (a, b), s in zip(NAMED_PAIRS, name_scores(enc, PairParts(enc, index, pair_frame), w)):
             named[f"{a} / {b}"][label] = round(float(s), 3)
     result["named_pairs"] = named
+    real_scores = {}
+    for label in ("ours", "baseline"):
+        enc, w = systems[label]
+        real_scores[label] = name_scores(enc, PairParts(enc, index, real), w)
+        result[label]["real"] = real_summary(real_scores[label], real)  # type: ignore[index]
     result["ours_encode_seconds"] = round(ours_seconds, 3)
 
     print(f"{len(pairs)} pairs: " + ", ".join(f"{k} {v}" for k, v in result["pairs"].items()))  # type: ignore[union-attr]
@@ -390,6 +436,19 @@ def main() -> None:
     print(f"{'pair':<34} {'ours':>6} {'base':>6} {'v1':>6}")
     for pair, s in named.items():
         print(f"{pair:<34} {s['ours']:6.3f} {s['baseline']:6.3f} {s['v1']:6.3f}")
+
+    print(f"real variant set ({REAL.name}): " + ", ".join(
+        f"{split} {int((real['split'] == split).sum())} pairs" for split in ("dev", "heldout", "hard")))
+    for label in ("ours", "baseline"):
+        _print_real(label, result[label]["real"])  # type: ignore[index]
+    if args.dev_misses:
+        dev = real.assign(score=real_scores["ours"])[real["split"] == "dev"]
+        print("dev positives scoring lowest:")
+        for row in dev[dev["match"] == 1].nsmallest(args.dev_misses, "score").itertuples():
+            print(f"  {row.score:.3f}  {row.a} / {row.b}   {names.name_parts(row.a)} {names.name_parts(row.b)}")
+        print("dev negatives scoring highest:")
+        for row in dev[dev["match"] == 0].nlargest(args.dev_misses, "score").itertuples():
+            print(f"  {row.score:.3f}  {row.a} / {row.b}")
 
     if args.search:
         candidates = {k: _library_tokenizer(k) for k in ("bigram", "folded_bigram", "folded_trigram",
