@@ -150,6 +150,86 @@ def load_real(path: Path = REAL) -> pd.DataFrame:
     return pd.read_csv(path, sep="\t", comment="#", dtype={"group": str}, keep_default_na=False)
 
 
+#: Column separator of the multi-part records of :func:`record_pairs` (``split_columns``).
+COLUMNS = " | "
+
+
+def split_columns(value: str) -> tuple[str, ...]:
+    """``name_parts`` of a record written as columns joined by :data:`COLUMNS`."""
+    return names.name_parts(*value.split(COLUMNS))
+
+
+def _typo(word: str, rng: np.random.Generator) -> str:
+    """One random edit (substitution, deletion, insertion or transposition) inside a word."""
+    i = int(rng.integers(1, len(word) - 1))
+    letter = "abcdefghijklmnopqrstuvwxyz"[int(rng.integers(26))]
+    return [word[:i] + letter + word[i + 1:], word[:i] + word[i + 1:], word[:i] + letter + word[i:],
+            word[:i - 1] + word[i] + word[i - 1] + word[i + 1:]][int(rng.integers(4))]
+
+
+def record_pairs(latin: list[list[str]], count: int, seed: int) -> pd.DataFrame:
+    """Person records of 2-4 parts (given, father, grandfather, family name) from the curated groups.
+
+    Positives (each from one person, both sides respelled with other variants of each part's group):
+    ``respelled``; ``missing_part`` (one part absent); ``extra_part`` (one more part on one side);
+    ``typo_short`` (one edit in a part of 4-6 letters, same spellings otherwise); ``split_compound``
+    (``ABU`` + ``HASAN`` in two columns vs ``Ali Abu Hasan`` in one; ``Mohamed BEN`` + ``ALI``);
+    ``fused_parts`` (two parts written as one word). Negatives: ``random`` (two people) and
+    ``share_one`` (two people with one part in common, same spelling: e.g. the same given name).
+    """
+    rng = np.random.default_rng(seed)
+    single = [[v for v in g if " " not in v and "-" not in v and v.isascii()] for g in latin]
+    single = [g for g in single if len(g) >= 2]
+
+    def person(n: int) -> list[int]:
+        return [int(g) for g in rng.choice(len(single), n, replace=False)]
+
+    def spell(groups: list[int]) -> list[str]:
+        return [single[g][int(rng.integers(len(single[g])))] for g in groups]
+
+    rows = []
+    for _ in range(count):
+        groups = person(int(rng.integers(2, 5)))
+        a = spell(groups)
+        b = spell(groups)
+        rows.append((COLUMNS.join(a), COLUMNS.join(b), 1, "respelled"))
+        drop = int(rng.integers(len(groups)))
+        rows.append((COLUMNS.join(a), COLUMNS.join(b[:drop] + b[drop + 1:]), 1, "missing_part"))
+        rows.append((COLUMNS.join(a), COLUMNS.join(b + spell(person(1))), 1, "extra_part"))
+        short = [i for i, w in enumerate(a) if 4 <= len(w) <= 6]
+        if short:
+            i = short[int(rng.integers(len(short)))]
+            rows.append((COLUMNS.join(a), COLUMNS.join(a[:i] + [_typo(a[i], rng)] + a[i + 1:]), 1, "typo_short"))
+        prefix = ["Abu", "Abd", "Abdul", "Abou"][int(rng.integers(4))]
+        head, tail = b[0], b[-1]
+        rows.append((f"{a[0]} {prefix} {a[-1]}", COLUMNS.join([f"{head} {prefix}".upper(), tail.upper()]), 1,
+                     "split_compound"))
+        rows.append((COLUMNS.join([f"{a[0]} Ben", a[-1]]), f"{b[0]} Ben {b[-1]}", 1, "split_compound"))
+        if len(groups) >= 3:
+            rows.append((COLUMNS.join(a), COLUMNS.join([b[0], b[1] + b[2].lower(), *b[3:]]), 1, "fused_parts"))
+        other = person(len(groups))
+        rows.append((COLUMNS.join(a), COLUMNS.join(spell(other)), 0, "random"))
+        keep = int(rng.integers(len(groups)))
+        mixed = spell([g for g in other if g not in groups][: len(groups) - 1])
+        mixed.insert(keep, a[keep])
+        rows.append((COLUMNS.join(a), COLUMNS.join(mixed), 0, "share_one"))
+    return pd.DataFrame(rows, columns=["a", "b", "match", "kind"])
+
+
+def record_summary(scores: np.ndarray, records: pd.DataFrame) -> dict[str, object]:
+    """Recall at 1 % FPR of each kind of positive against the random negatives, and how the
+    share-one negatives score."""
+    neg = scores[(records["kind"] == "random").to_numpy()]
+    t = threshold_at_fpr(neg)
+    pos = (records["match"] == 1).to_numpy()
+    out: dict[str, object] = {"threshold_at_1pct_fpr": round(t, 4), "auc": round(auc(scores[pos], neg), 4),
+                              "recall_at_1pct_fpr": round(float((scores[pos] > t).mean()), 4), "by_kind": {}}
+    for kind, group in records.groupby("kind"):
+        s = scores[group.index.to_numpy()]
+        out["by_kind"][kind] = {"mean": round(float(s.mean()), 3), "above_threshold": round(float((s > t).mean()), 4)}  # type: ignore[index]
+    return out
+
+
 # ------------------------------------------------------------------------------- encoding
 
 Tokenizer = Callable[[str, str], list[str]]  # (raw name, part) -> tokens
@@ -231,11 +311,15 @@ class PairParts:
         self.ib = np.array([index[b] for b in pairs["b"]], np.int64)
 
 
-def name_scores(enc: Encoded, pp: PairParts, weights: dict[str, int]) -> np.ndarray:
+def name_scores(enc: Encoded, pp: PairParts, weights: dict[str, int], *, plain: bool = False) -> np.ndarray:
     """The library's part-set similarity (:func:`linkage.similarity.part_set_dice`) of every pair,
     on filters of the first ``enc.max_parts`` parts of each name, as the encoder keeps them (0
-    where a name has no parts)."""
+    where a name has no parts). With ``plain``, the earlier scoring of the library instead:
+    plain Dice of parts, the mean of the best match in each direction (the ``baseline`` and ``v1``
+    systems keep it, so that their figures stay those of the systems they stand for)."""
     filters = np.packbits(enc.filters(weights), axis=1)
+    if plain:
+        return _plain_scores(filters, enc, pp)
     n_values = len(enc.first) - 1
     slots = np.arange(len(filters)) - np.repeat(enc.first[:-1], np.diff(enc.first))
     owner = np.repeat(np.arange(n_values), np.diff(enc.first))
@@ -246,6 +330,25 @@ def name_scores(enc: Encoded, pp: PairParts, weights: dict[str, int]) -> np.ndar
     present[owner[keep], slots[keep]] = True
     scores = similarity.part_set_dice(parts, present, parts, present, pp.ia, pp.ib).astype(np.float64)
     return np.nan_to_num(scores, nan=0.0)
+
+
+def _plain_scores(filters: np.ndarray, enc: Encoded, pp: PairParts) -> np.ndarray:
+    counts = bloom.popcount(filters)
+    sizes = np.diff(enc.first)
+    rows = np.repeat(np.arange(pp.n), sizes[pp.ia] * sizes[pp.ib])
+    ia = np.concatenate([np.repeat(np.arange(enc.first[x], enc.first[x + 1]), sizes[y]) for x, y in zip(pp.ia, pp.ib)]
+                        or [np.zeros(0, np.int64)])
+    ib = np.concatenate([np.tile(np.arange(enc.first[y], enc.first[y + 1]), sizes[x]) for x, y in zip(pp.ia, pp.ib)]
+                        or [np.zeros(0, np.int64)])
+    inter = bloom.popcount(filters[ia] & filters[ib])
+    total = counts[ia] + counts[ib]
+    dice = np.divide(2.0 * inter, total, out=np.zeros(len(ia)), where=total > 0)
+    frame = pd.DataFrame({"row": rows, "a": ia, "b": ib, "d": dice})
+    best_a = frame.groupby(["row", "a"])["d"].max().groupby("row").mean()
+    best_b = frame.groupby(["row", "b"])["d"].max().groupby("row").mean()
+    out = np.zeros(pp.n)
+    out[best_a.index.to_numpy()] = (best_a.to_numpy() + best_b.to_numpy()) / 2
+    return out
 
 
 # -------------------------------------------------------------------------------- metrics
@@ -378,6 +481,7 @@ def main() -> None:
     parser.add_argument("--negatives", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--schema", type=Path, default=HERE.parent / "configs" / "schema.toml")
+    parser.add_argument("--records", type=int, default=2000, help="persons of the multi-part record pairs")
     parser.add_argument("--dev-misses", type=int, default=0, metavar="N",
                         help="print the N lowest-scoring positive and N highest-scoring negative pairs of the DEV half "
                              "of the real set (never of the held-out half)")
@@ -391,7 +495,10 @@ def main() -> None:
     num_bits, weights = schema_name_field(args.schema)
 
     start = time.perf_counter()
-    ours_enc = Encoded(values, names.name_parts, {k: _library_tokenizer(k) for k in weights}, num_bits)
+    records = record_pairs(latin, args.records, args.seed)
+    values = list(dict.fromkeys(values + sorted(set(records["a"]) | set(records["b"]))))
+    index = {v: i for i, v in enumerate(values)}
+    ours_enc = Encoded(values, split_columns, {k: _library_tokenizer(k) for k in weights}, num_bits)
     ours_seconds = time.perf_counter() - start
     base_enc = Encoded(values, lambda v: [v.lower()],
                        {"bigram": lambda raw, part: ["b:" + g for g in tokens.qgrams(part, 2)]}, num_bits)
@@ -401,22 +508,26 @@ def main() -> None:
         "baseline": (base_enc, {"bigram": BASELINE_BITS_PER_TOKEN}),
         "v1": (v1_enc, {"bigram": 45, "whole": 45}),
     }
+    plain = {"ours": False, "baseline": True, "v1": True}
     result: dict[str, object] = {"pairs": {k: int(v) for k, v in pairs["kind"].value_counts().items()},
                                  "schema_name_tokens": weights, "num_bits": num_bits}
     pair_frame = pd.DataFrame(NAMED_PAIRS, columns=["a", "b"])
     named: dict[str, dict[str, float]] = {f"{a} / {b}": {} for a, b in NAMED_PAIRS}
     for label, (enc, w) in systems.items():
-        scores = name_scores(enc, PairParts(enc, index, pairs), w)
+        scores = name_scores(enc, PairParts(enc, index, pairs), w, plain=plain[label])
         result[label] = summary(scores, pairs)
         fills = enc.filters(w).mean(axis=1)
         result[label]["mean_fill"] = round(float(fills.mean()), 3)  # type: ignore[index]
-        for (a, b), s in zip(NAMED_PAIRS, name_scores(enc, PairParts(enc, index, pair_frame), w)):
+        for (a, b), s in zip(NAMED_PAIRS, name_scores(enc, PairParts(enc, index, pair_frame), w, plain=plain[label])):
             named[f"{a} / {b}"][label] = round(float(s), 3)
     result["named_pairs"] = named
     real_scores = {}
     for label in ("ours", "baseline"):
         enc, w = systems[label]
-        real_scores[label] = name_scores(enc, PairParts(enc, index, real), w)
+        result[label]["records"] = record_summary(name_scores(enc, PairParts(enc, index, records), w, plain=plain[label]), records)  # type: ignore[index]
+    for label in ("ours", "baseline"):
+        enc, w = systems[label]
+        real_scores[label] = name_scores(enc, PairParts(enc, index, real), w, plain=plain[label])
         result[label]["real"] = real_summary(real_scores[label], real)  # type: ignore[index]
     result["ours_encode_seconds"] = round(ours_seconds, 3)
 
@@ -441,6 +552,13 @@ def main() -> None:
         f"{split} {int((real['split'] == split).sum())} pairs" for split in ("dev", "heldout", "hard")))
     for label in ("ours", "baseline"):
         _print_real(label, result[label]["real"])  # type: ignore[index]
+    print(f"multi-part records ({len(records)} pairs): share of each kind above the 1 % FPR threshold of the random "
+          "pairs (mean score)")
+    for label in ("ours", "baseline"):
+        r = result[label]["records"]  # type: ignore[index]
+        kinds = "  ".join(f"{k} {v['above_threshold']:.3f} (mean {v['mean']:.2f})" for k, v in r["by_kind"].items())
+        print(f"records  {label:<9} AUC {r['auc']:.4f}  recall@1%FPR {r['recall_at_1pct_fpr']:.4f}  threshold "
+              f"{r['threshold_at_1pct_fpr']:.3f}   {kinds}")
     if args.dev_misses:
         dev = real.assign(score=real_scores["ours"])[real["split"] == "dev"]
         print("dev positives scoring lowest:")
