@@ -940,3 +940,15 @@ def test_keys_total_and_deterministic(text):
     for part in name_parts(text):
         assert skeleton.__wrapped__(part) == skeleton(part)
         assert set(koelner(part)) <= set("012345678")
+
+
+# ------------------------------------------------------------------------------ folded_final token
+
+
+def test_folded_final_token():
+    from linkage.tokens import value_tokens
+
+    assert value_tokens("name", "folded_final", "mohammed") == ["ff:d"]  # folded: muhamad
+    assert value_tokens("name", "folded_final", "fatimah") == ["ff:a"]  # final -h after a vowel goes
+    assert value_tokens("name", "folded_final", "samir") != value_tokens("name", "folded_final", "samira")
+    assert value_tokens("name", "folded_final", "") == []
