@@ -470,6 +470,12 @@ def test_full_name_column_splits_like_separate_columns(columns):
         ("بَشّار", ("bashshar",)),
         ("عزت", ("azat",)),
         ("وفا", ("wafa",)),
+        # a mid-word ayn is silent but a consonant: a vowel goes before it
+        ("مصعب", ("masab",)),
+        ("قربانعلي", ("qarabanali",)),
+        # the article is written with a bare alef: alef with hamza + lam is the word's own
+        ("ألوف", ("aluf",)),
+        ("الوف", ("waf",)),
         # Persian and Pashto letters
         ("پرویز", ("parviz",)),
         ("پژمان", ("pazhaman",)),
