@@ -285,7 +285,8 @@ def _joinable_stem(token: str) -> bool:
 
 _W_BEFORE_A = re.compile(r"(?:ouw?|uw?|o)(?=a)")
 _DIGRAPHS = {"tsch": "H", "dsch": "J", "sch": "C", "dzh": "J", "dsh": "J", "sh": "C", "zh": "J", "dj": "J",
-             "kh": "H", "ch": "H", "gh": "K", "ph": "F", "th": "S", "dh": "D", "ts": "S", "tz": "S", "ck": "K"}
+             "kh": "H", "ch": "H", "gh": "K", "ph": "F", "th": "S", "dh": "D", "ts": "S", "tz": "S", "ck": "K",
+             "ce": "Se", "ci": "Si", "cy": "Sy"}
 _DIGRAPH = re.compile("|".join(sorted(_DIGRAPHS, key=len, reverse=True)))
 _CONSONANTS = str.maketrans({"b": "B", "c": "K", "d": "D", "f": "F", "g": "K", "h": "H", "j": "J", "k": "K",
                              "l": "L", "m": "M", "n": "N", "p": "P", "q": "K", "r": "R", "s": "S", "t": "T",
@@ -326,6 +327,7 @@ def folded(part: str) -> str:
     ``sch sh``                     c      Schirin = Shirin (``c`` stands for the sh sound)
     ``dsch dzh dsh dj zh j``,      j      Dschamal = Djamal = Jamal, Yusuf = Jussuf
     initial ``y``
+    ``c`` before ``e i y``         s      Nacer = Naser, Moncef = Munsef (French spellings)
     ``q k c g gh ck``              k      Qaddafi = Gaddafi = Kadhafi, Ghassan = Gassan
     ``s z th ts tz``               s      Zeinab = Sainab, Othman = Osman
     ``d dh``                       d      Kadhafi = Gaddafi
