@@ -1,32 +1,47 @@
-"""Name encodings: how well Dice of encodings separates spelling variants of a name from other names.
+"""Name encodings: how well the name similarity separates spelling variants of a name from other names.
 
-Usage: python benchmarks/names.py [--json] [--search] [--negatives N] [--schema configs/schema.toml]
+Usage: python benchmarks/names.py [--json] [--search] [--negatives N] [--records N] [--dev-misses N]
+                                  [--schema configs/schema.toml]
 
-Data (license-clean, hand-curated for this project): the variant groups of ``linkage.synth``
-(given and family names with their Arabic or Cyrillic script, article forms of family names) and
-``benchmarks/name_variants.py`` (Arabic-script names *outside* the vocalisation table, Ethiopic
-and Russian script, particle and compound spellings, Somali and Turkish orthography). Groups that
-share a spelling are merged. Positive pairs: every two spellings of one group, Latin-Latin and
-original script-Latin; negative pairs: random pairs of names from different groups plus the hard
-negatives of ``name_variants.HARD_NEGATIVES`` (Mohammed/Mahmoud, Hassan/Hussein, Ali/Alia, ...).
+Data:
+
+* **Curated set** (license-clean, hand-curated for this project): the variant groups of
+  ``linkage.synth`` (given and family names with their Arabic or Cyrillic script, article forms
+  of family names) and ``benchmarks/name_variants.py`` (Arabic-script names *outside* the
+  vocalisation table, Ethiopic and Russian script, particle and compound spellings, Somali and
+  Turkish orthography). Groups that share a spelling are merged. Positive pairs: every two
+  spellings of one group, Latin-Latin and original script-Latin; negative pairs: random pairs of
+  names from different groups plus the hard negatives of ``name_variants.HARD_NEGATIVES``
+  (Mohammed/Mahmoud, Hassan/Hussein, Ali/Alia, ...). The name rules were developed on it.
+* **Real set** (``benchmarks/data/real_name_variants.tsv``, see ``benchmarks/data/README.md``):
+  real romanisation variants of Arabic, Persian and Urdu names from Wikidata (via rigour 1.8.2),
+  split by name group into a ``dev`` half (may be read: ``--dev-misses``) and a ``heldout`` half
+  (only its figures are printed; no rule is tuned to it), with 5,000 random negatives per half
+  and 80 real-spelling hard negatives (threshold: 1 % of the held-out random negatives).
+* **Multi-part records** (:func:`record_pairs`): persons of 2-4 parts in separate columns, with
+  a missing or extra part, one typo in a short part, a compound split across two columns, or two
+  parts fused, against random persons and persons sharing one part.
 
 Encodings, all keyed with one fixed key:
 
-* ``ours``: the library pipeline: ``name_parts`` then the schema's name-field token kinds and
-  bits per token into one filter per part; two names score the mean of the best part-to-part
-  Dice in each direction (one part each: plain Dice).
+* ``ours``: the library pipeline: ``name_parts`` (of the columns of a record) then the schema's
+  name-field token kinds and bits per token into one filter per part (at most ``max_parts``), two
+  names scored by :func:`linkage.similarity.part_set_dice` (chance-corrected part Dice, unions of
+  two parts, ``0.85 * max + 0.15 * min`` of the two directions).
 * ``baseline``: clkhash style: padded bigrams of the raw lower-cased string, one filter, same
-  length, bits per token for a half-full filter.
+  length, bits per token for a half-full filter, plain Dice.
 * ``v1``: the library before issue #3: the old part splitting (fold, split on non-letters) and
-  bigram 45 + whole 45 per part.
+  bigram 45 + whole 45 per part, plain Dice of parts, mean of the best match in each direction.
 
 Printed: ROC AUC and recall at 1 % false-positive rate (threshold: the 99th percentile of all
-negative scores) overall and per kind of positive pair, hard-negative scores, and named pairs.
-``--search`` also ranks combinations of candidate token kinds and weights (including rigour name
-symbols when ``rigour`` is installed) scaled to the same total number of bits; it is how the
-schema's name tokens were chosen: the best recall among combinations that keep every
-Mohammed/Mahmoud and Hassan/Hussein pair below the 1 % FPR threshold with a margin (checked
-under three keys), preferring fewer token kinds at equal recall. The last stdout line with ``--json`` is one JSON object.
+negative scores) overall and per kind of positive pair, hard-negative scores, named pairs, the
+real set's dev and held-out figures and the multi-part records. ``--search`` also ranks
+combinations of candidate token kinds and weights (including rigour name symbols when ``rigour``
+is installed) scaled to the same total number of bits, on the curated set; the schema's name
+tokens were chosen on the curated set and the real set's dev half: the best recall among
+combinations that keep every Mohammed/Mahmoud and Hassan/Hussein pair below the 1 % FPR
+threshold with a margin, preferring fewer token kinds at equal recall. The last stdout line
+with ``--json`` is one JSON object.
 """
 
 from __future__ import annotations
@@ -46,7 +61,7 @@ import jellyfish
 import numpy as np
 import pandas as pd
 
-from linkage import bloom, names, tokens
+from linkage import bloom, names, similarity, tokens
 from linkage._transliterate import script_of
 
 HERE = Path(__file__).resolve().parent
@@ -142,6 +157,94 @@ def make_pairs(latin: list[list[str]], script: list[list[str]], negatives: int, 
     return pd.DataFrame(rows, columns=["a", "b", "match", "kind"])
 
 
+REAL = HERE / "data" / "real_name_variants.tsv"
+
+
+def load_real(path: Path = REAL) -> pd.DataFrame:
+    """The real variant pairs (benchmarks/data/README.md): split, kind, match, group, a, b."""
+    return pd.read_csv(path, sep="\t", comment="#", dtype={"group": str}, keep_default_na=False)
+
+
+#: Column separator of the multi-part records of :func:`record_pairs` (``split_columns``).
+COLUMNS = " | "
+
+
+def split_columns(value: str) -> tuple[str, ...]:
+    """``name_parts`` of a record written as columns joined by :data:`COLUMNS`."""
+    return names.name_parts(*value.split(COLUMNS))
+
+
+def _typo(word: str, rng: np.random.Generator) -> str:
+    """One random edit (substitution, deletion, insertion or transposition) inside a word."""
+    i = int(rng.integers(1, len(word) - 1))
+    letter = "abcdefghijklmnopqrstuvwxyz"[int(rng.integers(26))]
+    return [word[:i] + letter + word[i + 1:], word[:i] + word[i + 1:], word[:i] + letter + word[i:],
+            word[:i - 1] + word[i] + word[i - 1] + word[i + 1:]][int(rng.integers(4))]
+
+
+def record_pairs(latin: list[list[str]], count: int, seed: int) -> pd.DataFrame:
+    """Person records of 2-4 parts (given, father, grandfather, family name) from the curated groups.
+
+    Positives (each from one person, both sides respelled with other variants of each part's group):
+    ``respelled``; ``missing_part`` (one part absent); ``extra_part`` (one more part on one side);
+    ``typo_short`` (one edit in a part of 4-6 letters, same spellings otherwise); ``split_compound``
+    (``ABU`` + ``HASAN`` in two columns vs ``Ali Abu Hasan`` in one; ``Mohamed BEN`` + ``ALI``);
+    ``fused_parts`` (two parts written as one word). Negatives: ``random`` (two people) and
+    ``share_one`` (two people with one part in common, same spelling: e.g. the same given name).
+    """
+    rng = np.random.default_rng(seed)
+    single = [[v for v in g if " " not in v and "-" not in v and v.isascii()] for g in latin]
+    single = [g for g in single if len(g) >= 2]
+
+    def person(n: int) -> list[int]:
+        return [int(g) for g in rng.choice(len(single), n, replace=False)]
+
+    def spell(groups: list[int]) -> list[str]:
+        return [single[g][int(rng.integers(len(single[g])))] for g in groups]
+
+    rows = []
+    for _ in range(count):
+        groups = person(int(rng.integers(2, 5)))
+        a = spell(groups)
+        b = spell(groups)
+        rows.append((COLUMNS.join(a), COLUMNS.join(b), 1, "respelled"))
+        drop = int(rng.integers(len(groups)))
+        rows.append((COLUMNS.join(a), COLUMNS.join(b[:drop] + b[drop + 1:]), 1, "missing_part"))
+        rows.append((COLUMNS.join(a), COLUMNS.join(b + spell(person(1))), 1, "extra_part"))
+        short = [i for i, w in enumerate(a) if 4 <= len(w) <= 6]
+        if short:
+            i = short[int(rng.integers(len(short)))]
+            rows.append((COLUMNS.join(a), COLUMNS.join(a[:i] + [_typo(a[i], rng)] + a[i + 1:]), 1, "typo_short"))
+        prefix = ["Abu", "Abd", "Abdul", "Abou"][int(rng.integers(4))]
+        head, tail = b[0], b[-1]
+        rows.append((f"{a[0]} {prefix} {a[-1]}", COLUMNS.join([f"{head} {prefix}".upper(), tail.upper()]), 1,
+                     "split_compound"))
+        rows.append((COLUMNS.join([f"{a[0]} Ben", a[-1]]), f"{b[0]} Ben {b[-1]}", 1, "split_compound"))
+        if len(groups) >= 3:
+            rows.append((COLUMNS.join(a), COLUMNS.join([b[0], b[1] + b[2].lower(), *b[3:]]), 1, "fused_parts"))
+        other = person(len(groups))
+        rows.append((COLUMNS.join(a), COLUMNS.join(spell(other)), 0, "random"))
+        keep = int(rng.integers(len(groups)))
+        mixed = spell([g for g in other if g not in groups][: len(groups) - 1])
+        mixed.insert(keep, a[keep])
+        rows.append((COLUMNS.join(a), COLUMNS.join(mixed), 0, "share_one"))
+    return pd.DataFrame(rows, columns=["a", "b", "match", "kind"])
+
+
+def record_summary(scores: np.ndarray, records: pd.DataFrame) -> dict[str, object]:
+    """Recall at 1 % FPR of each kind of positive against the random negatives, and how the
+    share-one negatives score."""
+    neg = scores[(records["kind"] == "random").to_numpy()]
+    t = threshold_at_fpr(neg)
+    pos = (records["match"] == 1).to_numpy()
+    out: dict[str, object] = {"threshold_at_1pct_fpr": round(t, 4), "auc": round(auc(scores[pos], neg), 4),
+                              "recall_at_1pct_fpr": round(float((scores[pos] > t).mean()), 4), "by_kind": {}}
+    for kind, group in records.groupby("kind"):
+        s = scores[group.index.to_numpy()]
+        out["by_kind"][kind] = {"mean": round(float(s.mean()), 3), "above_threshold": round(float((s > t).mean()), 4)}  # type: ignore[index]
+    return out
+
+
 # ------------------------------------------------------------------------------- encoding
 
 Tokenizer = Callable[[str, str], list[str]]  # (raw name, part) -> tokens
@@ -184,8 +287,9 @@ class Encoded:
     """Per-part token positions of a list of names, for any weights of the token kinds."""
 
     def __init__(self, values: Sequence[str], split: Callable[[str], Sequence[str]],
-                 tokenizers: dict[str, Tokenizer], num_bits: int, max_k: int = 64) -> None:
+                 tokenizers: dict[str, Tokenizer], num_bits: int, max_k: int = 64, max_parts: int = 5) -> None:
         self.num_bits = num_bits
+        self.max_parts = max_parts
         part_lists = [list(split(v)) for v in values]
         self.first = np.concatenate([[0], np.cumsum([len(p) for p in part_lists])]).astype(np.int64)
         flat = [(v, p) for v, parts in zip(values, part_lists) for p in parts]
@@ -214,32 +318,47 @@ class Encoded:
 
 
 class PairParts:
-    """The part-to-part comparisons of name pairs: pair row, part of a, part of b."""
+    """Name pairs as rows of the value list: ``ia[k]``, ``ib[k]`` are the names of pair ``k``."""
 
     def __init__(self, enc: Encoded, index: dict[str, int], pairs: pd.DataFrame) -> None:
-        rows, ia, ib = [], [], []
-        for r, (a, b) in enumerate(zip(pairs["a"], pairs["b"])):
-            x, y = index[a], index[b]
-            for i in range(enc.first[x], enc.first[x + 1]):
-                for j in range(enc.first[y], enc.first[y + 1]):
-                    rows.append(r)
-                    ia.append(i)
-                    ib.append(j)
         self.n = len(pairs)
-        self.rows, self.ia, self.ib = (np.asarray(v, np.int64) for v in (rows, ia, ib))
+        self.ia = np.array([index[a] for a in pairs["a"]], np.int64)
+        self.ib = np.array([index[b] for b in pairs["b"]], np.int64)
 
 
-def name_scores(enc: Encoded, pp: PairParts, weights: dict[str, int]) -> np.ndarray:
-    """Best-match mean part Dice per pair (0 where a name has no parts)."""
+def name_scores(enc: Encoded, pp: PairParts, weights: dict[str, int], *, plain: bool = False) -> np.ndarray:
+    """The library's part-set similarity (:func:`linkage.similarity.part_set_dice`) of every pair,
+    on filters of the first ``enc.max_parts`` parts of each name, as the encoder keeps them (0
+    where a name has no parts). With ``plain``, the earlier scoring of the library instead:
+    plain Dice of parts, the mean of the best match in each direction (the ``baseline`` and ``v1``
+    systems keep it, so that their figures stay those of the systems they stand for)."""
     filters = np.packbits(enc.filters(weights), axis=1)
+    if plain:
+        return _plain_scores(filters, enc, pp)
+    n_values = len(enc.first) - 1
+    slots = np.arange(len(filters)) - np.repeat(enc.first[:-1], np.diff(enc.first))
+    owner = np.repeat(np.arange(n_values), np.diff(enc.first))
+    keep = slots < enc.max_parts
+    parts = np.zeros((n_values, enc.max_parts, filters.shape[1]), np.uint8)
+    present = np.zeros((n_values, enc.max_parts), bool)
+    parts[owner[keep], slots[keep]] = filters[keep]
+    present[owner[keep], slots[keep]] = True
+    scores = similarity.part_set_dice(parts, present, parts, present, pp.ia, pp.ib).astype(np.float64)
+    return np.nan_to_num(scores, nan=0.0)
+
+
+def _plain_scores(filters: np.ndarray, enc: Encoded, pp: PairParts) -> np.ndarray:
     counts = bloom.popcount(filters)
-    inter = np.zeros(len(pp.ia), np.int64)
-    for start in range(0, len(pp.ia), 50_000):
-        sl = slice(start, start + 50_000)
-        inter[sl] = bloom.popcount(filters[pp.ia[sl]] & filters[pp.ib[sl]])
-    total = counts[pp.ia] + counts[pp.ib]
-    dice = np.divide(2.0 * inter, total, out=np.zeros(len(pp.ia)), where=total > 0)
-    frame = pd.DataFrame({"row": pp.rows, "a": pp.ia, "b": pp.ib, "d": dice})
+    sizes = np.diff(enc.first)
+    rows = np.repeat(np.arange(pp.n), sizes[pp.ia] * sizes[pp.ib])
+    ia = np.concatenate([np.repeat(np.arange(enc.first[x], enc.first[x + 1]), sizes[y]) for x, y in zip(pp.ia, pp.ib)]
+                        or [np.zeros(0, np.int64)])
+    ib = np.concatenate([np.tile(np.arange(enc.first[y], enc.first[y + 1]), sizes[x]) for x, y in zip(pp.ia, pp.ib)]
+                        or [np.zeros(0, np.int64)])
+    inter = bloom.popcount(filters[ia] & filters[ib])
+    total = counts[ia] + counts[ib]
+    dice = np.divide(2.0 * inter, total, out=np.zeros(len(ia)), where=total > 0)
+    frame = pd.DataFrame({"row": rows, "a": ia, "b": ib, "d": dice})
     best_a = frame.groupby(["row", "a"])["d"].max().groupby("row").mean()
     best_b = frame.groupby(["row", "b"])["d"].max().groupby("row").mean()
     out = np.zeros(pp.n)
@@ -285,6 +404,41 @@ def summary(scores: np.ndarray, pairs: pd.DataFrame) -> dict[str, object]:
     return out
 
 
+def real_summary(scores: np.ndarray, real: pd.DataFrame) -> dict[str, object]:
+    """Figures per split of the real set (threshold: 1 % of that split's random negatives) and of
+    its hard negatives against the held-out threshold."""
+    out: dict[str, object] = {}
+    for split in ("dev", "heldout"):
+        mask = (real["split"] == split).to_numpy()
+        pos = mask & (real["match"] == 1).to_numpy()
+        neg = scores[mask & (real["match"] == 0).to_numpy()]
+        t = threshold_at_fpr(neg)
+        kinds = {k: round(float((scores[pos & (real["kind"] == k).to_numpy()] > t).mean()), 4)
+                 for k in ("latin", "arabic-latin")}
+        out[split] = {"auc": round(auc(scores[pos], neg), 4), "recall_at_1pct_fpr": round(float((scores[pos] > t).mean()), 4),
+                      "threshold_at_1pct_fpr": round(t, 4), "positives": int(pos.sum()), "negatives": len(neg),
+                      "by_kind": kinds}
+    hard = scores[(real["split"] == "hard").to_numpy()]
+    held = out["heldout"]
+    held_pos = scores[((real["split"] == "heldout") & (real["match"] == 1)).to_numpy()]
+    out["hard"] = {"of": len(hard), "mean": round(float(hard.mean()), 3), "max": round(float(hard.max()), 3),
+                   "above_heldout_threshold": int((hard > held["threshold_at_1pct_fpr"]).sum()),  # type: ignore[index]
+                   "auc_vs_heldout_positives": round(auc(held_pos, hard), 4)}
+    return out
+
+
+def _print_real(label: str, r: dict[str, object]) -> None:
+    for split in ("dev", "heldout"):
+        s = r[split]
+        kinds = "  ".join(f"{k} {v:.3f}" for k, v in s["by_kind"].items())  # type: ignore[index]
+        print(f"real {split:<8} {label:<9} AUC {s['auc']:.4f}  recall@1%FPR {s['recall_at_1pct_fpr']:.4f}  "  # type: ignore[index]
+              f"threshold {s['threshold_at_1pct_fpr']:.3f}   {kinds}")  # type: ignore[index]
+    h = r["hard"]
+    print(f"real hard      {label:<9} {h['of']} pairs: mean {h['mean']:.3f}, max {h['max']:.3f}, "  # type: ignore[index]
+          f"above the held-out threshold {h['above_heldout_threshold']}, AUC vs held-out positives "  # type: ignore[index]
+          f"{h['auc_vs_heldout_positives']:.4f}")  # type: ignore[index]
+
+
 # ---------------------------------------------------------------------------------- setup
 
 def _old_parts(value: str) -> tuple[str, ...]:
@@ -306,11 +460,12 @@ def schema_name_field(path: Path) -> tuple[int, dict[str, int]]:
 def search(pp: PairParts, pairs: pd.DataFrame, enc: Encoded, budget: float) -> list[dict[str, object]]:
     """Score weight combinations, each scaled so a part gets ``budget`` bit draws on average."""
     extras = [k for k in ("folded_whole", "symbol") if k in enc.positions]
-    grid = itertools.product((0, 1, 2), (0, 1, 2, 3), (0, 1, 2), (0, 1, 2), (0, 1), (0, 1), [None, *extras])
+    grid = itertools.product((0, 1), (0, 1, 2, 3), (0, 1, 2), (0, 1, 2), (0, 1), (0, 1), (0, 1), [None, *extras])
     results = []
-    for bigram, fold_bigram, fold_trigram, skel_bigram, skel, koel, extra in grid:
+    for bigram, fold_bigram, fold_trigram, fold_final, skel_bigram, skel, koel, extra in grid:
         relative = {"bigram": bigram, "folded_bigram": fold_bigram, "folded_trigram": fold_trigram,
-                    "skeleton_bigram": skel_bigram, "skeleton": skel, "koelner": koel, **({extra: 1} if extra else {})}
+                    "folded_final": fold_final, "skeleton_bigram": skel_bigram, "skeleton": skel, "koelner": koel,
+                    **({extra: 1} if extra else {})}
         relative = {k: w for k, w in relative.items() if w}
         if not bigram + fold_bigram + fold_trigram + skel_bigram:
             continue
@@ -342,15 +497,24 @@ def main() -> None:
     parser.add_argument("--negatives", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--schema", type=Path, default=HERE.parent / "configs" / "schema.toml")
+    parser.add_argument("--records", type=int, default=2000, help="persons of the multi-part record pairs")
+    parser.add_argument("--dev-misses", type=int, default=0, metavar="N",
+                        help="print the N lowest-scoring positive and N highest-scoring negative pairs of the DEV half "
+                             "of the real set (never of the held-out half)")
     args = parser.parse_args()
     latin, script = load_groups()
     pairs = make_pairs(latin, script, args.negatives, args.seed)
-    values = sorted(set(pairs["a"]) | set(pairs["b"]) | {v for p in NAMED_PAIRS for v in p})
+    real = load_real()
+    values = sorted(set(pairs["a"]) | set(pairs["b"]) | set(real["a"]) | set(real["b"])
+                    | {v for p in NAMED_PAIRS for v in p})
     index = {v: i for i, v in enumerate(values)}
     num_bits, weights = schema_name_field(args.schema)
 
     start = time.perf_counter()
-    ours_enc = Encoded(values, names.name_parts, {k: _library_tokenizer(k) for k in weights}, num_bits)
+    records = record_pairs(latin, args.records, args.seed)
+    values = list(dict.fromkeys(values + sorted(set(records["a"]) | set(records["b"]))))
+    index = {v: i for i, v in enumerate(values)}
+    ours_enc = Encoded(values, split_columns, {k: _library_tokenizer(k) for k in weights}, num_bits)
     ours_seconds = time.perf_counter() - start
     base_enc = Encoded(values, lambda v: [v.lower()],
                        {"bigram": lambda raw, part: ["b:" + g for g in tokens.qgrams(part, 2)]}, num_bits)
@@ -360,18 +524,27 @@ def main() -> None:
         "baseline": (base_enc, {"bigram": BASELINE_BITS_PER_TOKEN}),
         "v1": (v1_enc, {"bigram": 45, "whole": 45}),
     }
+    plain = {"ours": False, "baseline": True, "v1": True}
     result: dict[str, object] = {"pairs": {k: int(v) for k, v in pairs["kind"].value_counts().items()},
                                  "schema_name_tokens": weights, "num_bits": num_bits}
     pair_frame = pd.DataFrame(NAMED_PAIRS, columns=["a", "b"])
     named: dict[str, dict[str, float]] = {f"{a} / {b}": {} for a, b in NAMED_PAIRS}
     for label, (enc, w) in systems.items():
-        scores = name_scores(enc, PairParts(enc, index, pairs), w)
+        scores = name_scores(enc, PairParts(enc, index, pairs), w, plain=plain[label])
         result[label] = summary(scores, pairs)
         fills = enc.filters(w).mean(axis=1)
         result[label]["mean_fill"] = round(float(fills.mean()), 3)  # type: ignore[index]
-        for (a, b), s in zip(NAMED_PAIRS, name_scores(enc, PairParts(enc, index, pair_frame), w)):
+        for (a, b), s in zip(NAMED_PAIRS, name_scores(enc, PairParts(enc, index, pair_frame), w, plain=plain[label])):
             named[f"{a} / {b}"][label] = round(float(s), 3)
     result["named_pairs"] = named
+    real_scores = {}
+    for label in ("ours", "baseline"):
+        enc, w = systems[label]
+        result[label]["records"] = record_summary(name_scores(enc, PairParts(enc, index, records), w, plain=plain[label]), records)  # type: ignore[index]
+    for label in ("ours", "baseline"):
+        enc, w = systems[label]
+        real_scores[label] = name_scores(enc, PairParts(enc, index, real), w, plain=plain[label])
+        result[label]["real"] = real_summary(real_scores[label], real)  # type: ignore[index]
     result["ours_encode_seconds"] = round(ours_seconds, 3)
 
     print(f"{len(pairs)} pairs: " + ", ".join(f"{k} {v}" for k, v in result["pairs"].items()))  # type: ignore[union-attr]
@@ -391,12 +564,32 @@ def main() -> None:
     for pair, s in named.items():
         print(f"{pair:<34} {s['ours']:6.3f} {s['baseline']:6.3f} {s['v1']:6.3f}")
 
+    print(f"real variant set ({REAL.name}): " + ", ".join(
+        f"{split} {int((real['split'] == split).sum())} pairs" for split in ("dev", "heldout", "hard")))
+    for label in ("ours", "baseline"):
+        _print_real(label, result[label]["real"])  # type: ignore[index]
+    print(f"multi-part records ({len(records)} pairs): share of each kind above the 1 % FPR threshold of the random "
+          "pairs (mean score)")
+    for label in ("ours", "baseline"):
+        r = result[label]["records"]  # type: ignore[index]
+        kinds = "  ".join(f"{k} {v['above_threshold']:.3f} (mean {v['mean']:.2f})" for k, v in r["by_kind"].items())
+        print(f"records  {label:<9} AUC {r['auc']:.4f}  recall@1%FPR {r['recall_at_1pct_fpr']:.4f}  threshold "
+              f"{r['threshold_at_1pct_fpr']:.3f}   {kinds}")
+    if args.dev_misses:
+        dev = real.assign(score=real_scores["ours"])[real["split"] == "dev"]
+        print("dev positives scoring lowest:")
+        for row in dev[dev["match"] == 1].nsmallest(args.dev_misses, "score").itertuples():
+            print(f"  {row.score:.3f}  {row.a} / {row.b}   {names.name_parts(row.a)} {names.name_parts(row.b)}")
+        print("dev negatives scoring highest:")
+        for row in dev[dev["match"] == 0].nlargest(args.dev_misses, "score").itertuples():
+            print(f"  {row.score:.3f}  {row.a} / {row.b}")
+
     if args.search:
-        candidates = {k: _library_tokenizer(k) for k in ("bigram", "folded_bigram", "folded_trigram",
+        candidates = {k: _library_tokenizer(k) for k in ("bigram", "folded_bigram", "folded_trigram", "folded_final",
                                                          "skeleton_bigram", "skeleton", "koelner")}
         candidates.update({k: v for k, v in _extra_tokenizers().items() if k in ("folded_whole", "symbol")})
         start = time.perf_counter()
-        enc = Encoded(values, names.name_parts, candidates, num_bits)
+        enc = Encoded(values, split_columns, candidates, num_bits)
         seconds = time.perf_counter() - start
         budget = sum(w * ours_enc.counts[k] for k, w in weights.items())
         ranked = search(PairParts(enc, index, pairs), pairs, enc, budget)

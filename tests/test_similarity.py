@@ -164,3 +164,75 @@ def test_many_tiles_and_thread_count_give_one_result() -> None:
         assert_same_result(sim.dice_all_pairs(b[:600], threshold=0.6), brute_force(b[:600], None, 0.6))
     finally:
         numba.set_num_threads(threads)
+
+
+# ------------------------------------------------------------------------------ part sets
+
+
+def part_sets(max_records: int = 6, max_slots: int = 4) -> st.SearchStrategy[tuple[np.ndarray, np.ndarray]]:
+    """(parts, present) of a few records; every present part has at least one bit set."""
+    def build(shape: tuple[int, int, int]) -> st.SearchStrategy[tuple[np.ndarray, np.ndarray]]:
+        records, slots, width = shape
+        data = st.binary(min_size=records * slots * width, max_size=records * slots * width)
+        mask = st.lists(st.booleans(), min_size=records * slots, max_size=records * slots)
+
+        def make(raw: bytes, here: list[bool]) -> tuple[np.ndarray, np.ndarray]:
+            parts = np.frombuffer(raw, np.uint8).reshape(records, slots, width).copy()
+            present = np.array(here, bool).reshape(records, slots)
+            present[:, 0] = True  # every record has a part
+            parts[..., 0] |= 1  # and no present part is empty
+            return parts, present
+
+        return st.builds(make, data, mask)
+
+    return st.tuples(st.integers(1, max_records), st.integers(1, max_slots), st.sampled_from([2, 6, 8])).flatmap(build)
+
+
+def _all_pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.repeat(np.arange(n), n), np.tile(np.arange(n), n)
+
+
+@settings(max_examples=80, deadline=None)
+@given(part_sets())
+def test_part_set_dice_symmetric_bounded_and_one_on_identity(sets: tuple[np.ndarray, np.ndarray]) -> None:
+    parts, present = sets
+    ia, ib = _all_pairs(len(parts))
+    scores = sim.part_set_dice(parts, present, parts, present, ia, ib)
+    assert_array_equal(scores, sim.part_set_dice(parts, present, parts, present, ib, ia))
+    assert ((scores >= 0) & (scores <= 1)).all()
+    assert_allclose(scores[ia == ib], 1.0, rtol=0, atol=1e-6)
+    assert_array_equal(scores, sim.part_set_dice_reference(parts, present, parts, present, ia, ib))
+
+
+@settings(max_examples=80, deadline=None)
+@given(part_sets(max_records=4, max_slots=5), st.data())
+def test_part_set_dice_subset_scores_close_to_a_match(sets: tuple[np.ndarray, np.ndarray], data: st.DataObject) -> None:
+    parts, present = sets
+    # record i against itself with some of its parts dropped (at least one kept): a missing part
+    keep = np.array(data.draw(st.lists(st.booleans(), min_size=present.size, max_size=present.size))).reshape(present.shape)
+    subset = present & keep
+    subset[:, 0] = present[:, 0]
+    idx = np.arange(len(parts))
+    scores = sim.part_set_dice(parts, subset, parts, present, idx, idx)
+    assert (scores >= sim.SUBSET_WEIGHT - 1e-6).all()
+    assert_array_equal(scores, sim.part_set_dice(parts, present, parts, subset, idx, idx))
+
+
+def test_part_set_dice_union_of_two_parts_matches_a_compound() -> None:
+    rng = np.random.default_rng(3)
+    head, tail, other = (np.packbits(rng.random(512) < 0.3) for _ in range(3))
+    fused = head | tail
+    a = np.stack([fused, other])[None]  # one record: "headtail other"
+    b = np.stack([head, tail, other])[None]  # "head tail other"
+    score = sim.part_set_dice(a, np.ones((1, 2), bool), b, np.ones((1, 3), bool), [0], [0])
+    assert score[0] > 0.95
+
+
+def test_part_set_dice_is_chance_corrected() -> None:
+    rng = np.random.default_rng(4)
+    dense = np.packbits(rng.random((200, 512)) < 0.8, axis=1)[:, None, :]  # unrelated, nearly full parts
+    present = np.ones((200, 1), bool)
+    ia, ib = np.arange(0, 200, 2), np.arange(1, 200, 2)
+    plain = sim.dice_pairs(dense[:, 0], dense[:, 0], ia, ib)
+    corrected = sim.part_set_dice(dense, present, dense, present, ia, ib)
+    assert plain.mean() > 0.75 and corrected.mean() < 0.1

@@ -11,15 +11,16 @@ keeps only letters).
 Rules
 -----
 * **Arabic script** (Arabic, Persian, Pashto, Urdu, Kurdish Sorani): a word of a title list is
-  dropped; the article ``ال`` is removed (``الحسن`` -> ``hassan``; not in ``الله``, ``الياس``,
-  ...); a word that starts with ``عبد`` is read as ``abd`` + the rest (``abdul`` + the rest when
+  dropped; the article ``ال`` (bare alef: ``ألوف`` keeps its ``al``) is removed (``الحسن`` ->
+  ``hassan``; not in ``الله``, ``الياس``, ...); a word that starts with ``عبد`` is read as ``abd`` + the rest (``abdul`` + the rest when
   that starts with a vowel: ``عبدالعزيز`` -> ``abdulaziz``), one that ends in ``الله``, ``الدين``
   or ``زاده`` as the stem + ``ullah`` / ``uddin`` / ``zadeh``. A frequent name word found in the
   vocalisation table (:data:`~linkage._name_tables.VOCALISED_TEXT`) gets its usual Latin
   spelling (``محمد`` -> ``mohammad``), because the script writes no short vowels. Any other word
   is transliterated letter by letter: consonants by a fixed table (``ث`` th, ``خ`` kh, ``ذ`` dh,
   ``ش`` sh, ``غ`` gh, ``ق`` q, Persian ``پ چ ژ گ`` p ch zh g, ...); an initial alef or ``ع`` is
-  ``a`` (``إ`` is ``i``), other ``ع`` and hamza are dropped; ``و``/``ي`` are the consonants
+  ``a`` (``إ`` is ``i``), other ``ع`` are silent consonants (``مصعب`` -> ``masab``) and hamza is
+  dropped; ``و``/``ي`` are the consonants
   ``w``/``y`` at the start of a word, beside an alef or before a vowel letter, else the long
   vowels ``u``/``i``; ``ى`` and ``ة`` (and a final ``ه`` after a consonant, the usual spelling of
   ta marbuta and of Persian final ``-e``) are ``a``; written vowel signs are read, shadda doubles
@@ -109,7 +110,7 @@ def _arabic_word(word: str) -> str:
         return ""
     if key in _VOCALISED:
         return _VOCALISED[key]
-    if key.startswith("ال") and len(key) > 3 and key not in ARABIC_NO_ARTICLE:
+    if key.startswith("ال") and len(key) > 3 and key not in ARABIC_NO_ARTICLE and _bare_alef_first(word):
         return _arabic_word(_after_prefix(word, 2))
     if key.startswith("عبد") and len(key) > 4:
         rest = _arabic_word(_after_prefix(word, 3))
@@ -122,6 +123,13 @@ def _arabic_word(word: str) -> str:
     if key.endswith("زاده") and len(key) > 5:
         return _arabic_word(_before_suffix(word, 4)) + "zadeh"
     return _arabic_letters(word)
+
+
+def _bare_alef_first(word: str) -> bool:
+    """Whether the word starts with a bare alef (or alef wasla), the spelling of the article;
+    ``أل``/``إل``/``آل`` with a hamza or madda are a word's own letters (``ألوف``, ``آل``)."""
+    first = next((ch for ch in word if ch not in _MARKS and ch != "\u0640"), "")
+    return first in "اٱ"
 
 
 def _after_prefix(word: str, letters: int) -> str:
@@ -191,7 +199,7 @@ def _arabic_sound(ch: str, prev: str, nxt: str, first: bool, final: bool) -> tup
     if ch == "ع":
         if first:
             return ("" if nxt in ARABIC_ALEFS else "a"), False
-        return "", False
+        return "", True  # silent in Latin spellings, but a consonant: a vowel goes before it (مصعب -> masab)
     if ch in "ءؤ":
         return ("u" if ch == "ؤ" else ""), False
     if ch == "ئ":

@@ -85,7 +85,8 @@ ROLE_KINDS: Mapping[str, str] = {
 
 #: Token kinds per field kind (implemented in :mod:`linkage.tokens`).
 TOKEN_KINDS: Mapping[str, tuple[str, ...]] = {
-    "name": ("bigram", "trigram", "whole", "folded_bigram", "folded_trigram", "skeleton_bigram", "skeleton", "koelner", "metaphone"),
+    "name": ("bigram", "trigram", "whole", "folded_bigram", "folded_trigram", "folded_final", "skeleton_bigram", "skeleton",
+             "koelner", "metaphone"),
     "date": ("ymd", "year", "month_day", "year_month", "day_month_set", "year_window", "year_day_month_set",
              "month_day_window_a", "month_day_window_b", "month_day_window_c", "year_of_full_date"),
     "code": ("value",),

@@ -46,7 +46,10 @@ Rules of ``name_parts``, in order
 4. **Cleanup.** Remaining articles, kinship particles and titles, and one-letter Latin parts
    (initials), are dropped; parts are de-duplicated in order of first appearance.
 
-Rules are per value: a prefix at the end of one column does not join a part in the next column.
+Values are read as one sequence in column order, so a column split changes nothing: a prefix or
+kinship particle at the end of one column acts on the first part of the next (``"Abu"``,
+``"Hasan"`` -> ``abuhasan`` as in ``"Ali Abu Hasan"``; ``"Mohamed Ben"``, ``"Ali"`` ->
+``mohamed ali``), and ``name_parts(*values) == name_parts(" ".join(values))``.
 """
 
 from __future__ import annotations
@@ -71,21 +74,21 @@ _LATIN = frozenset("abcdefghijklmnopqrstuvwxyz")
 
 def name_parts(*values: str | None) -> tuple[str, ...]:
     """Canonical parts of name values, distinct, in order of first appearance (module docstring)."""
-    if len(values) == 1:
-        return tuple(dict.fromkeys(_value_parts(values[0]))) if values[0] else ()
-    parts: dict[str, None] = {}
-    for value in values:
-        if value:
-            parts.update(dict.fromkeys(_value_parts(value)))
-    return tuple(parts)
+    tokens = [t for value in values if value for t in _value_tokens(value)]
+    return tuple(dict.fromkeys(_parts(tokens))) if tokens else ()
 
 
-def _value_parts(value: str) -> list[str]:
+def _value_tokens(value: str) -> list[str]:
+    """Rules 1 and 2 of one value: its parts before sequence rules."""
     if value.isascii():  # fast path, same tokens as the general one
         tokens = value.encode().translate(_ASCII_NAME, b"'`").decode().split()
     else:
         tokens = _general_tokens(value)
-    tokens = [_PART_CACHE.get(t) or _part(t) for t in tokens]
+    return [_PART_CACHE.get(t) or _part(t) for t in tokens]
+
+
+def _parts(tokens: list[str]) -> list[str]:
+    """Rules 3 and 4 on the parts of all values in column order, as if they were one value."""
     if _SEQUENCE_TRIGGERS.isdisjoint(tokens):
         return [t for t in tokens if len(t) > 1 or t not in _LATIN]
     # Dropping and joining can make neighbours of parts that were not (de-duplication too):
@@ -282,7 +285,8 @@ def _joinable_stem(token: str) -> bool:
 
 _W_BEFORE_A = re.compile(r"(?:ouw?|uw?|o)(?=a)")
 _DIGRAPHS = {"tsch": "H", "dsch": "J", "sch": "C", "dzh": "J", "dsh": "J", "sh": "C", "zh": "J", "dj": "J",
-             "kh": "H", "ch": "H", "gh": "K", "ph": "F", "th": "S", "dh": "D", "ts": "S", "tz": "S", "ck": "K"}
+             "kh": "H", "ch": "H", "gh": "K", "ph": "F", "th": "S", "dh": "D", "ts": "S", "tz": "S", "ck": "K",
+             "ce": "Se", "ci": "Si", "cy": "Sy"}
 _DIGRAPH = re.compile("|".join(sorted(_DIGRAPHS, key=len, reverse=True)))
 _CONSONANTS = str.maketrans({"b": "B", "c": "K", "d": "D", "f": "F", "g": "K", "h": "H", "j": "J", "k": "K",
                              "l": "L", "m": "M", "n": "N", "p": "P", "q": "K", "r": "R", "s": "S", "t": "T",
@@ -323,6 +327,7 @@ def folded(part: str) -> str:
     ``sch sh``                     c      Schirin = Shirin (``c`` stands for the sh sound)
     ``dsch dzh dsh dj zh j``,      j      Dschamal = Djamal = Jamal, Yusuf = Jussuf
     initial ``y``
+    ``c`` before ``e i y``         s      Nacer = Naser, Moncef = Munsef (French spellings)
     ``q k c g gh ck``              k      Qaddafi = Gaddafi = Kadhafi, Ghassan = Gassan
     ``s z th ts tz``               s      Zeinab = Sainab, Othman = Osman
     ``d dh``                       d      Kadhafi = Gaddafi

@@ -25,8 +25,8 @@ import pandas as pd
 from .names import folded, koelner, metaphone, skeleton
 from .normalize import DateValue
 
-__all__ = ["MONTH_DAY_WINDOWS", "value_tokens", "blocking_values", "component_ids", "date_array", "qgrams", "TOKENIZERS", "DERIVATIONS",
-           "Incidence", "incidence"]
+__all__ = ["MONTH_DAY_WINDOWS", "value_tokens", "blocking_values", "component_ids", "date_array", "qgrams",
+           "final_letter", "TOKENIZERS", "DERIVATIONS", "Incidence", "incidence"]
 
 PAD = "_"
 
@@ -37,6 +37,13 @@ def qgrams(text: str, q: int) -> list[str]:
     if len(padded) < q:
         return [padded]
     return [padded[i : i + q] for i in range(len(padded) - q + 1)]
+
+
+def final_letter(part: str) -> str:
+    """Last letter of the folded spelling (``folded_final`` token kind): it survives an edit
+    anywhere else in a short part, where most q-grams do not, and tells apart names that differ
+    only at the end (Samir/Samira, Khalid/Khalil)."""
+    return folded(part)[-1:]
 
 
 def _date_tokens(tag: str, fn: Callable[[DateValue], list[str]]) -> Callable[[Any], list[str]]:
@@ -105,6 +112,7 @@ TOKENIZERS: dict[tuple[str, str], Callable[[Any], list[str]]] = {
     ("name", "whole"): lambda part: ["w:" + part],
     ("name", "folded_bigram"): lambda part: ["fb:" + g for g in qgrams(folded(part), 2)],
     ("name", "folded_trigram"): lambda part: ["ft:" + g for g in qgrams(folded(part), 3)],
+    ("name", "folded_final"): lambda part: ["ff:" + key for key in [final_letter(part)] if key],
     ("name", "skeleton_bigram"): lambda part: ["sb:" + g for g in qgrams(skeleton(part), 2)],
     ("name", "skeleton"): lambda part: ["s:" + key for key in [skeleton(part)] if key],
     ("name", "koelner"): lambda part: ["k:" + code for code in [koelner(part)] if code],
@@ -166,7 +174,8 @@ class Incidence:
 _QGRAM_TAGS = {"bigram": ("b:", 2), "trigram": ("t:", 3)}
 #: Name token kinds made from a key of the part: (tag, key function, q; 0 = the whole key).
 _NAME_KEYS: dict[str, tuple[str, Callable[[str], str], int]] = {
-    "folded_bigram": ("fb:", folded, 2), "folded_trigram": ("ft:", folded, 3), "skeleton_bigram": ("sb:", skeleton, 2), "skeleton": ("s:", skeleton, 0),
+    "folded_bigram": ("fb:", folded, 2), "folded_trigram": ("ft:", folded, 3), "folded_final": ("ff:", final_letter, 0),
+    "skeleton_bigram": ("sb:", skeleton, 2), "skeleton": ("s:", skeleton, 0),
     "koelner": ("k:", koelner, 0), "metaphone": ("m:", metaphone, 0),
 }
 _CHAR_BITS = 21  # every code point fits in 21 bits

@@ -18,8 +18,9 @@ a fixed creation time.
 History: the v1 vectors were re-pinned before any release when issue #3 settled the name, date
 and nationality rules (they are part of the format: the same input must give the same bytes),
 and once more in the same unreleased series for Somali ``c`` = ʿayn spellings (``Cali`` ->
-``ali``: one father's name of the names case). From now on a failing golden test means a
-format change.
+``ali``: one father's name of the names case), and for the ``folded_final`` name token kind
+(added to ``schema_names.toml``, which covers every name token kind; only the names case
+changed). From now on a failing golden test means a format change.
 
 Usage::
 
