@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from linkage import DataError, encode
 from linkage.bloom import dice, popcount
 from linkage.config import ExportConfig, Schema, parse_export_config, parse_schema
-from linkage.encoded import content_digest, verify_export
+from linkage.encoded import FORMAT_VERSION, content_digest, verify_export
 
 HERE = Path(__file__).resolve().parent
 GOLDEN = HERE / "golden"
@@ -102,13 +102,13 @@ def golden_now() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def golden_committed() -> dict[str, Any]:
-    return json.loads((GOLDEN / "encode_v1.json").read_text(encoding="utf-8"))
+    return json.loads((GOLDEN / f"encode_v{FORMAT_VERSION}.json").read_text(encoding="utf-8"))
 
 
 def test_golden_schema_is_a_frozen_copy_of_the_example(golden_committed):
     from linkage import io
 
-    assert golden_committed["format_version"] == 1
+    assert golden_committed["format_version"] == FORMAT_VERSION == 2
     assert set(golden_committed["cases"]) == {"plain", "hardened", "names"}
     plain = golden_committed["cases"]["plain"]
     assert plain["schema_fingerprint"] == io.load_schema(GOLDEN / "schema.toml").fingerprint()
@@ -214,12 +214,12 @@ def test_balanced_filters_are_half_full_and_twice_as_wide(schema_data, secret):
     schema = hardened(schema_data, balance=True, permute=True)
     result = encode(PEOPLE, make_config(schema), secret=secret, created=CREATED)
     table = result.export.table
-    assert table.schema.field("f_birth_date").type.byte_width == 2 * 256 // 8
+    assert table.schema.field("f_birth_date").type.byte_width == 2 * 768 // 8  # six 128-bit slices, each balanced
     dates = result.export.filters("birth_date")
     present = np.asarray(table.column("f_birth_date").is_valid())
-    assert (popcount(dates[present]) == 256).all()
+    assert (popcount(dates[present]) == 768).all()
     folded = encode(PEOPLE, make_config(hardened(schema_data, xor_fold=True)), secret=secret, created=CREATED)
-    assert folded.export.table.schema.field("f_birth_date").type.byte_width == 256 // 8 // 2
+    assert folded.export.table.schema.field("f_birth_date").type.byte_width == 768 // 8 // 2
     assert folded.export.table.schema.field("clk").type.byte_width == 1024 // 8 // 2
 
 
@@ -303,9 +303,13 @@ def test_blocking_keys_are_shared_by_similar_records(config, secret):
     assert set(keys[0]) == set(keys[2])
     assert not set(keys[0]) & set(keys[1])
     assert all(len(k) == 16 for row in keys if row for k in row)
-    prefix = table.column("bk_prefix_date").to_pylist()
-    assert prefix[0] == prefix[2]
-    assert not prefix[1] and not prefix[4]  # placeholder and zero dates have no month_day
+    day_month = table.column("bk_name_date").to_pylist()
+    assert day_month[0] == day_month[2]
+    assert not day_month[3] and not day_month[4]  # missing and zero dates have no month_day
+    pairs = table.column("bk_name_pair").to_pylist()
+    assert set(pairs[0]) == set(pairs[2]) and len(pairs[0]) == 3  # {anna, maria, schmidt}: three pairs
+    assert set(pairs[3]) == set(pairs[4]) and len(pairs[3]) == 1  # Jürgen Müller = Juergen MUELLER, no date needed
+    assert not set(pairs[0]) & set(pairs[1])
 
 
 def test_record_refs_are_keyed_pseudonyms_per_agency(schema, config, secret, other_secret):
@@ -366,7 +370,9 @@ def test_dice_of_filters_tracks_string_similarity(schema, secret):
     filter_dice = dice(filters[0::2], filters[1::2])
     string_dice = np.array([2 * len(_bigrams(a) & _bigrams(b)) / (len(_bigrams(a)) + len(_bigrams(b)))
                             for a, b in pairs])
-    assert np.corrcoef(string_dice, filter_dice)[0, 1] > 0.9
+    # the filter holds folded bigrams, trigrams and the final letter, so it follows bigram Dice a
+    # little less closely than a bigram-only filter would
+    assert np.corrcoef(string_dice, filter_dice)[0, 1] > 0.85
     identical = string_dice == 1.0
     assert identical.any() and (filter_dice[identical] == 1.0).all()
     # binned by string similarity, the mean filter similarity rises

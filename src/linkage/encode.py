@@ -424,6 +424,8 @@ def _part_pairs(column: Column, derivation: str) -> tuple[np.ndarray, np.ndarray
     order and columns, share a key whatever their other fields say."""
     ids_per_value, vocab = component_ids("name", derivation, column.values)
     rows, ids = column.map_values(ids_per_value)
+    if len(rows) < 2:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), []
     order = np.lexsort((ids, rows))
     rows, ids = rows[order], ids[order]
     keep = np.r_[True, (rows[1:] != rows[:-1]) | (ids[1:] != ids[:-1])]

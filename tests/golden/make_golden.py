@@ -1,12 +1,12 @@
-"""Make the golden vectors of the encoded export format: ``tests/golden/encode_v1.json``.
+"""Make the golden vectors of the encoded export format: ``tests/golden/encode_v2.json``.
 
 Only rerun when the format version changes on purpose. The vectors pin every byte an agency
 sends to the linkage unit: exports made by different machines, Python versions or library
 versions with the same input, secret and schema must be byte-identical, or agencies on different
 versions can no longer be linked. ``tests/test_encode.py`` recomputes them with
 :func:`golden_vectors` and compares. If that test fails, the change is a format change: fix the
-code, or bump ``FORMAT_VERSION`` and write ``encode_v2.json`` with this script (never rewrite
-``encode_v1.json``).
+code, or bump ``FORMAT_VERSION`` and write ``encode_v3.json`` with this script (never rewrite
+the vectors of a released version).
 
 Inputs (all in this folder, never edited): ``input.csv``, ``export.toml`` with ``schema.toml``
 (a frozen copy of the example schema) and ``export_hardened.toml`` with ``schema_hardened.toml``
@@ -25,7 +25,7 @@ changed). From now on a failing golden test means a format change.
 Usage::
 
     python tests/golden/make_golden.py            # print the vectors
-    python tests/golden/make_golden.py --write    # (re)write encode_v1.json
+    python tests/golden/make_golden.py --write    # (re)write encode_v2.json
 """
 
 from __future__ import annotations
@@ -38,10 +38,11 @@ from typing import Any
 
 from linkage import io
 from linkage.encode import encode
+from linkage.encoded import FORMAT_VERSION
 from linkage.keys import ProjectSecret
 
 HERE = Path(__file__).resolve().parent
-GOLDEN_FILE = HERE / "encode_v1.json"
+GOLDEN_FILE = HERE / f"encode_v{FORMAT_VERSION}.json"
 SECRET = ProjectSecret(bytes(range(32)))
 CREATED = datetime(2024, 1, 1, tzinfo=timezone.utc)
 CASES = {"plain": ("export.toml", "input.csv"), "hardened": ("export_hardened.toml", "input.csv"),
@@ -82,8 +83,8 @@ def golden_case(config_name: str, input_name: str) -> dict[str, Any]:
 
 def golden_vectors() -> dict[str, Any]:
     return {
-        "format_version": 1,
-        "about": "Golden vectors of encoded export format v1; see make_golden.py. Never edit by hand.",
+        "format_version": FORMAT_VERSION,
+        "about": f"Golden vectors of encoded export format v{FORMAT_VERSION}; see make_golden.py. Never edit by hand.",
         "cases": {name: golden_case(*case) for name, case in CASES.items()},
     }
 
