@@ -76,11 +76,17 @@ def test_schema_parses(schema):
     assert [f.name for f in schema.fields] == ["name", "father_name", "birth_date", "sex", "nationality", "place"]
     name = schema.field("name")
     assert name.kind == "name" and name.required and name.max_parts == 5 and name.num_bits == 512
-    assert dict(name.tokens) == {"bigram": 30, "whole": 30}
+    assert dict(name.tokens) == {"folded_bigram": 30, "folded_trigram": 20, "folded_final": 40}
+    assert name.layout == "joint" and name.slice_bits == 512
+    date = schema.field("birth_date")
+    assert date.layout == "split" and date.num_bits == 768 and date.slice_bits == 128
+    assert [kind for kind, _ in date.tokens] == sorted(["ymd", "year_day_month_set", "month_day_window_a",
+                                                        "month_day_window_b", "month_day_window_c", "year"])
     assert schema.field("sex").max_parts == 1
     assert schema.record_filter is not None and schema.record_filter.num_bits == 1024
-    assert [b.name for b in schema.blocking] == ["name_year", "prefix_date"]
-    assert schema.blocking[0].components == ("name.part", "birth_date.year")
+    assert [b.name for b in schema.blocking] == ["name_year", "name_date", "name_pair"]
+    assert schema.blocking[0].components == ("name.skeleton", "birth_date.year")
+    assert schema.blocking[2].components == ("name.skeleton_pair",)
     with pytest.raises(KeyError):
         schema.field("nope")
 
@@ -93,13 +99,14 @@ def test_schema_is_frozen_hashable_and_fingerprinted(schema, schema_data):
     with pytest.raises(AttributeError):
         schema.name = "other"  # type: ignore[misc]
     changed = copy.deepcopy(schema_data)
-    changed["fields"][2]["num_bits"] = 512
+    changed["fields"][2]["num_bits"] = 1536
     assert parse_schema(changed).fingerprint() != schema.fingerprint()
 
 
 def test_token_order_in_the_file_does_not_change_the_fingerprint(schema, schema_data):
     reordered = copy.deepcopy(schema_data)
-    reordered["fields"][0]["tokens"] = {"whole": 30, "bigram": 30}
+    reordered["fields"][0]["tokens"] = dict(reversed(list(schema_data["fields"][0]["tokens"].items())))
+    assert list(reordered["fields"][0]["tokens"]) != list(schema_data["fields"][0]["tokens"])
     assert parse_schema(reordered).fingerprint() == schema.fingerprint()
 
 
@@ -110,10 +117,20 @@ def test_encoded_width_follows_hardening(schema_data):
         parsed = parse_schema(data)
         return parsed.encoded_width(parsed.field("birth_date"))
 
-    assert width() == 256
-    assert width(balance=True) == 512
-    assert width(xor_fold=True) == 128
-    assert width(balance=True, xor_fold=True) == 256
+    assert width() == 768  # six slices of 128 bits, each hardened on its own
+    assert width(balance=True) == 1536
+    assert width(xor_fold=True) == 384
+    assert width(balance=True, xor_fold=True) == 768
+
+
+def test_split_layout_is_for_dates_with_whole_slices(schema_data):
+    data = copy.deepcopy(schema_data)
+    data["fields"][2]["num_bits"] = 776
+    data["fields"][0]["layout"] = "split"
+    with pytest.raises(ConfigError) as caught:
+        parse_schema(data)
+    assert "fields[2].num_bits: must be a multiple of 96" in str(caught.value)
+    assert "fields[0].layout: 'split' applies to 'date' fields only" in str(caught.value)
 
 
 def _set(path: tuple[Any, ...], value: Any) -> Callable[[dict[str, Any]], None]:
