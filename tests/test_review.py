@@ -16,17 +16,21 @@ def test_queue_orders_by_record_pairs_a_decision_changes_and_is_capped():
     labels = np.array([0, 0, 0, 1, 1, 2])
     ia = np.array([0, 2, 3, 0, 1, 0])
     ib = np.array([3, 5, 5, 1, 4, 2])
-    p = np.array([0.5, 0.6, 0.4, 0.3, 0.9, 0.99])
+    p = np.array([0.5, 0.6, 0.38, 0.3, 0.9, 0.99])
     decision = np.array([REVIEW, REVIEW, REVIEW, REVIEW, NON_MATCH, MATCH], np.int8)
     queue = review_queue(ia, ib, p, decision, labels, records=60, max_share=0.05)
-    # priorities: pair 0 joins 3 x 2 records: 0.5 * 6 = 3.0; pair 1 joins 3 x 1: 1.8; pair 2 joins 2 x 1: 0.8;
-    # pair 3 lies inside cluster 0: 1 - 0.3 = 0.7
-    assert queue.order.tolist() == [0, 1, 2]  # capped at 5 % of 60 records
-    assert queue.priority.tolist() == pytest.approx([3.0, 1.8, 0.8])
+    # priorities: pair 0 across 3 x 2 records: 0.5 / 6; pair 1 across 3 x 1: 0.6 / 3 = 0.2; pair 2 across
+    # 2 x 1: 0.38 / 2 = 0.19; pair 3 inside cluster 0 of 3: (1 - 0.3) / 9
+    assert queue.order.tolist() == [1, 2, 0]  # capped at 5 % of 60 records
+    assert queue.priority.tolist() == pytest.approx([0.2, 0.19, 0.5 / 6])
     report = queue.report
     assert report["cap"] == 3 and report["queued"] == 3 and report["undecided_not_queued"] == 1
-    assert report["expected_true_matches"]["queued"] == pytest.approx(1.5)
+    assert report["expected_true_matches"]["queued"] == pytest.approx(1.48)
     assert report["expected_true_matches"]["undecided_not_queued"] == pytest.approx(0.3)
+    single = review_queue(ia[:3], ib[:3], p[:3], decision[:3], np.arange(6), records=60, max_share=0.05)
+    assert single.order.tolist() == [1, 0, 2]  # between single records: by probability
+    tie = review_queue(ia[:2], ib[:2], np.array([0.5, 0.5]), decision[:2], np.arange(6), records=60, max_share=0.05)
+    assert tie.order.tolist() == [0, 1]  # equal priority and probability: pair order
     assert report["expected_false_matches"] == pytest.approx(0.01)
     assert report["expected_true_matches"]["non_matches"] == pytest.approx(0.9)
 
