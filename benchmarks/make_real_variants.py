@@ -111,8 +111,9 @@ def read_groups(wheel: Path) -> list[tuple[list[str], list[str]]]:
     return groups
 
 
-def merge(groups: list[tuple[list[str], list[str]]]) -> list[tuple[list[str], list[str]]]:
-    parent = list(range(len(groups)))
+def components(keys: list[list[str]]) -> list[int]:
+    """Per group, a representative group: groups sharing a key (transitively) share one."""
+    parent = list(range(len(keys)))
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -121,16 +122,21 @@ def merge(groups: list[tuple[list[str], list[str]]]) -> list[tuple[list[str], li
         return i
 
     seen: dict[str, int] = {}
-    for i, (latin, _) in enumerate(groups):
-        for form in latin:
-            key = plain(form)
+    for i, group_keys in enumerate(keys):
+        for key in group_keys:
             if key in seen:
                 parent[find(i)] = find(seen[key])
             else:
                 seen[key] = i
+    return [find(i) for i in range(len(keys))]
+
+
+def merge(groups: list[tuple[list[str], list[str]]]) -> list[tuple[list[str], list[str]]]:
+    """Groups sharing a Latin spelling (compared as :func:`plain`) merged into one."""
+    roots = components([[plain(form) for form in latin] for latin, _ in groups])
     merged: dict[int, tuple[dict[str, str], dict[str, None]]] = {}
-    for i, (latin, arabic) in enumerate(groups):
-        lat, ar = merged.setdefault(find(i), ({}, {}))
+    for root, (latin, arabic) in zip(roots, groups):
+        lat, ar = merged.setdefault(root, ({}, {}))
         for form in latin:
             lat.setdefault(plain(form), form)
         ar.update(dict.fromkeys(arabic))

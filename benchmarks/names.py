@@ -67,6 +67,7 @@ from linkage._transliterate import script_of
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import name_variants  # noqa: E402
+from make_real_variants import components  # noqa: E402
 
 KEY = bytes(range(32))
 #: The hard negatives the issue names: Mohammed vs Mahmoud and Hassan vs Hussein, in any script.
@@ -98,25 +99,10 @@ def load_groups() -> tuple[list[list[str]], list[list[str]]]:
         latin, _, script = line.partition("|")
         raw.append(([v.strip() for v in latin.split("/") if v.strip()],
                     [v.strip() for v in script.split("/") if v.strip()]))
-    parent = list(range(len(raw)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    seen: dict[str, int] = {}
-    for i, (latin, script) in enumerate(raw):
-        for v in latin + script:
-            key = _plain(v)
-            if key in seen:
-                parent[find(i)] = find(seen[key])
-            else:
-                seen[key] = i
+    roots = components([[_plain(v) for v in latin + script] for latin, script in raw])
     merged: dict[int, tuple[dict[str, None], dict[str, None]]] = {}
-    for i, (latin, script) in enumerate(raw):
-        lat, scr = merged.setdefault(find(i), ({}, {}))
+    for root, (latin, script) in zip(roots, raw):
+        lat, scr = merged.setdefault(root, ({}, {}))
         lat.update(dict.fromkeys(latin))
         scr.update(dict.fromkeys(script))
     return [list(l) for l, _ in merged.values()], [list(s) for _, s in merged.values()]

@@ -227,19 +227,15 @@ def test_missing_or_damaged_signature_block(written, key):
         io.read_encoded(written)
 
 
-def test_other_format_version(written):
+@pytest.mark.parametrize(("version", "message"), [
+    (3, "format version 3 is not supported"),
+    (1, "format version 1 is not supported.*older linkage.*encode the export again"),
+])
+def test_other_format_versions_are_refused_with_what_to_do(written, version, message):
     table, metadata = raw_parts(written)
-    metadata["format_version"] = 3
+    metadata["format_version"] = version
     rewrite(written, table, metadata)
-    with pytest.raises(IntegrityError, match="format version 3 is not supported"):
-        io.read_encoded(written)
-
-
-def test_format_version_1_is_refused_with_what_to_do(written):
-    table, metadata = raw_parts(written)
-    metadata["format_version"] = 1
-    rewrite(written, table, metadata)
-    with pytest.raises(IntegrityError, match="format version 1 is not supported.*older linkage.*encode the export again"):
+    with pytest.raises(IntegrityError, match=message):
         io.read_encoded(written)
 
 
