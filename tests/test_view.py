@@ -554,3 +554,26 @@ def test_csv_view_defuses_formulas(tmp_path):
     assert persons["note"].iloc[0] == "=HYPERLINK(\"x\")"  # the view itself is unchanged
     parquet = write_view(view, tmp_path / "v.parquet")
     assert pd.read_parquet(parquet[0])["note"].iloc[0] == "=HYPERLINK(\"x\")"
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
+def test_views_show_direction_controls_and_drop_zero_width_characters(tmp_path, suffix):
+    from linkage.io.views import write_view
+    from linkage.view import View
+
+    tricky = "Rechnung\u202etxt.exe\u200b"  # a right-to-left override would show "exe.txt"
+    persons = pd.DataFrame({"entity_id": ["E-1"], "own_record_ids": [""], "records": [1], "given_name": [tricky],
+                            "given_name.source": ["jobcentre"], "given_name.captured": ["2026-01-01"],
+                            "given_name.conflicts": [f"{tricky} (jobcentre, 2025-01-01)"]})
+    duplicates = pd.DataFrame({"entity_id": pd.Series([], dtype=object), "own_record_ids": pd.Series([], dtype=object),
+                               "count": pd.Series([], dtype="int64")})
+    written = write_view(View(persons, duplicates, {}), tmp_path / f"view{suffix}")
+    if suffix == ".xlsx":
+        back = pd.read_excel(written[0], sheet_name="persons", dtype=str)
+    elif suffix == ".csv":
+        back = pd.read_csv(written[0], dtype=str)
+    else:
+        back = pd.read_parquet(written[0])
+    assert back.loc[0, "given_name"] == "Rechnung[U+202E]txt.exe"
+    assert back.loc[0, "given_name.conflicts"].startswith("Rechnung[U+202E]txt.exe (")
+    assert persons.loc[0, "given_name"] == tricky  # the view object itself is untouched

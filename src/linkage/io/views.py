@@ -16,7 +16,9 @@ Contract
 * ``.parquet``: ``out`` and ``<stem>.duplicates.parquet``; text columns are strings, counts int64;
   the footer metadata ``linkage`` says ``{"format": "linkage-view"}``.
 
-Any other suffix raises ConfigError. An existing file is replaced only when it is a view written
+In every format, characters that change the text direction are made visible and zero-width
+characters removed (:func:`shown_text`): a value from another office cannot reorder or hide what
+the clerk reads. Any other suffix raises ConfigError. An existing file is replaced only when it is a view written
 by linkage (or with ``force``; see :mod:`linkage.io.outputs`). Each file is written atomically; the paths written are
 returned, persons first. :func:`append_audit` appends one JSON line per view to the audit log:
 the view's audit facts (counts and record references, never a value) plus when it was written
@@ -42,13 +44,16 @@ from ..view import View
 from .atomic import atomic_path, make_folder
 from .outputs import VIEW_FORMAT, OutputKind, Target, check_target
 
-__all__ = ["VIEW_SUFFIXES", "view_paths", "view_targets", "audit_target", "write_view", "append_audit"]
+__all__ = ["VIEW_SUFFIXES", "view_paths", "view_targets", "audit_target", "write_view", "append_audit", "shown_text"]
 
 VIEW_SUFFIXES = (".csv", ".xlsx", ".parquet")
 _MAX_WIDTH = 60
 _FORMULA_START = re.compile(r"[=+\-@\t\r]")
 #: Characters a worksheet cannot hold (as openpyxl's ILLEGAL_CHARACTERS_RE).
 _ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+_DIRECTION = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_INVISIBLE = re.compile("[\u200b-\u200f\u2060\u061c\ufeff]")
+_HIDDEN = re.compile("[\u202a-\u202e\u2066-\u2069\u200b-\u200f\u2060\u061c\ufeff]")
 
 
 def view_paths(out: str | os.PathLike[str]) -> list[Path]:
@@ -84,11 +89,12 @@ def write_view(view: View, out: str | os.PathLike[str], *, force: bool = False) 
     for target in view_targets(out):
         check_target(target, force=force)
     suffix = paths[0].suffix.lower()
+    persons, duplicates = _shown(view.persons), _shown(view.duplicates)
     if suffix == ".xlsx":
         with atomic_path(paths[0]) as tmp:
-            _write_xlsx({"persons": view.persons, "duplicates": view.duplicates}, tmp)
+            _write_xlsx({"persons": persons, "duplicates": duplicates}, tmp)
     else:
-        for frame, path in zip((view.persons, view.duplicates), paths):
+        for frame, path in zip((persons, duplicates), paths):
             with atomic_path(path) as tmp:
                 if suffix == ".csv":
                     _formula_safe(frame).to_csv(tmp, index=False, encoding="utf-8")
@@ -115,6 +121,27 @@ def append_audit(path: str | os.PathLike[str], view: View, outputs: Sequence[str
         fh.flush()
         os.fsync(fh.fileno())
     return path
+
+
+def shown_text(value: str) -> str:
+    """``value`` as a view shows it: every character that changes the text direction (U+202A-202E,
+    U+2066-2069) made visible as ``[U+XXXX]``, and invisible zero-width characters (U+200B-200F,
+    U+2060, U+061C, U+FEFF) removed, so that no value can hide or reorder what a clerk reads."""
+    return _INVISIBLE.sub("", _DIRECTION.sub(lambda m: f"[U+{ord(m.group()):04X}]", value))
+
+
+def _shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with :func:`shown_text` applied to every text cell (a copy only when needed)."""
+    out = frame
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype != object:
+            continue
+        risky = column.str.contains(_HIDDEN, na=False).to_numpy(dtype=bool)
+        if risky.any():
+            out = out.copy() if out is frame else out
+            out.loc[risky, name] = column[risky].map(shown_text)
+    return out
 
 
 def _formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
