@@ -1,0 +1,98 @@
+"""Frequency alignment: equal values give equal encodings, so rank encodings and values by count.
+
+Contract
+--------
+``align_frequencies(encoded, public)`` takes one encoding column as the linkage unit sees it
+(:class:`~linkage.audit._view.EncodedColumn`) and the same column of the attacker's public sample
+(:class:`~linkage.audit._plain.PlainColumn`), ranks the distinct encodings and the distinct
+plaintext keys by how many items hold them, and guesses that the i-th most frequent encoding is
+the i-th most frequent value (ties in an arbitrary but fixed order). It works on any column whose
+encoding is a deterministic function of the value: filters, lists of filters, record filters,
+keyed blocking digests.
+
+Without the truth it also *estimates* how many guesses are right: a rank is trusted as much as
+its count stands apart from its neighbours' in both samples (two-sample Poisson noise), and a
+run of equal counts gives each member one chance in the run's length. The estimate is what the
+self-test reports; the benchmark measures with the truth (:mod:`linkage.audit.measure`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._plain import PlainColumn
+from ._view import EncodedColumn
+
+__all__ = ["FrequencyAlignment", "align_frequencies", "rank_confidence"]
+
+
+@dataclass(frozen=True, slots=True)
+class FrequencyAlignment:
+    """Per encoding class: the guessed plaintext key (None: the sample ran out of values), the
+    estimated probability that it is right, and the sample's most common key (the prior guess)."""
+
+    column: str
+    guesses: np.ndarray  # object, per class
+    confidence: np.ndarray  # float, per class
+    prior_key: str | None
+    class_counts: np.ndarray
+
+    def item_guesses(self, encoded: EncodedColumn) -> np.ndarray:
+        return self.guesses[encoded.classes]
+
+    @property
+    def expected_share(self) -> float:
+        """Estimated share of items whose value the alignment names correctly (no truth used)."""
+        total = self.class_counts.sum()
+        return float((self.confidence * self.class_counts).sum() / total) if total else 0.0
+
+    def expected_top_share(self, top: int = 10) -> float:
+        """Estimated share of the ``top`` most frequent encodings named correctly."""
+        order = np.argsort(-self.class_counts, kind="stable")[:top]
+        return float(self.confidence[order].mean()) if len(order) else 0.0
+
+
+_ERF = np.frompyfunc(math.erf, 1, 1)
+
+
+def _phi(x: np.ndarray) -> np.ndarray:
+    """Standard normal CDF."""
+    return 0.5 * (1.0 + _ERF(x / math.sqrt(2.0)).astype(float)) if x.size else x
+
+
+def rank_confidence(enc_sorted: np.ndarray, pub_sorted: np.ndarray, window: int = 30) -> np.ndarray:
+    """Probability per aligned rank that neither sample swapped it with a rank nearby."""
+    m = min(len(enc_sorted), len(pub_sorted))
+    if m == 0:
+        return np.zeros(0)
+    n_enc, n_pub = enc_sorted.sum(), pub_sorted.sum()
+    p = (enc_sorted[:m] / n_enc + pub_sorted[:m] / n_pub) / 2  # pooled share per rank
+    var = p * (1 / n_enc + 1 / n_pub)
+    conf = np.ones(m)
+    for d in range(1, min(window, m - 1) + 1):
+        gaps = p[:-d] - p[d:]  # >= 0 up to noise
+        sigma = np.sqrt(var[:-d] + var[d:])
+        keep = _phi(np.divide(gaps, sigma, out=np.zeros_like(gaps), where=sigma > 0))
+        conf[:-d] *= keep
+        conf[d:] *= keep
+    # a run of equal counts (the tail: values seen once) leaves one chance in the run's length
+    _, run_index, run_sizes = np.unique(enc_sorted[:m], return_inverse=True, return_counts=True)
+    return np.minimum(conf, 1.0 / run_sizes[run_index.ravel()])
+
+
+def align_frequencies(encoded: EncodedColumn, public: PlainColumn) -> FrequencyAlignment:
+    """Guess each encoding class's value by aligning the two frequency rankings."""
+    counts = encoded.counts
+    order = np.argsort(-counts, kind="stable")
+    pub_counts = public.counts()
+    keys = pub_counts.index.to_numpy(dtype=object)
+    m = min(len(order), len(keys))
+    guesses = np.full(len(counts), None, dtype=object)
+    guesses[order[:m]] = keys[:m]
+    confidence = np.zeros(len(counts))
+    confidence[order[:m]] = rank_confidence(counts[order].astype(float), pub_counts.to_numpy(float))
+    prior = keys[0] if len(keys) else None
+    return FrequencyAlignment(encoded.name, guesses, confidence, prior, counts)
