@@ -1,0 +1,221 @@
+"""Pattern mining: learn which bit positions each q-gram sets, then read name parts off filters.
+
+Contract
+--------
+``mine_patterns(encoded, public, seed_guesses, token_bits)`` attacks one filter column whose
+values are q-gram sets (names, places), in the manner of Christen et al. (2017, 2018):
+
+1. **Seeds.** ``seed_guesses`` names some encoding classes (normally the ``seeds`` most frequent
+   ones, named by frequency alignment: :mod:`linkage.audit.frequency`).
+2. **Patterns.** For every token ``t`` (a q-gram of the schema's token kinds) of at least
+   ``min_support`` seeds, the positions set in (nearly) all seed filters that contain ``t`` are
+   its candidate pattern. A pattern is kept when its size is within a few bits of the token's
+   bits-per-token ``k`` (from the schema; any size up to 64 without one) and the share of items
+   whose filters contain it is within a factor ``support_ratio`` of the share of public values
+   containing ``t`` (the q-gram frequency check that rejects patterns of wrongly named seeds).
+3. **Decoding.** A filter contains a token when it contains its pattern. A public value is
+   consistent with a filter when it has exactly the known tokens the filter contains and its
+   expected popcount is near the filter's; the most frequent consistent value is the guess,
+   provided it is explained by at least ``min_known`` known tokens.
+4. **Bootstrap.** Decoded filters become seeds and steps 2-3 repeat (``rounds``) until no new
+   filter is decoded: every decoded name teaches the patterns of its rarer q-grams.
+
+The result names a value per class (None: not decoded). Nothing is printed; no truth is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._plain import PlainColumn, key_tokens
+from ._view import EncodedColumn
+from .frequency import rank_confidence
+
+__all__ = ["PatternAttack", "mine_patterns"]
+
+
+@dataclass(frozen=True, slots=True)
+class PatternAttack:
+    column: str
+    guesses: np.ndarray  # object, per class: decoded key or None
+    patterns: int  # tokens whose pattern was learned
+    seeds: int  # classes named by the seed guesses
+    rounds: int
+
+    def item_guesses(self, encoded: EncodedColumn) -> np.ndarray:
+        return self.guesses[encoded.classes]
+
+    def decoded_share(self, encoded: EncodedColumn) -> float:
+        """Share of items decoded (a guess, right or wrong: the no-truth figure)."""
+        g = self.item_guesses(encoded)
+        return float(np.mean([x is not None for x in g.tolist()])) if len(g) else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Vocabulary:
+    keys: np.ndarray  # object, distinct public keys, most frequent first
+    counts: np.ndarray
+    tokens: list[str]  # distinct tokens
+    token_kind: list[str]
+    incidence: np.ndarray  # (n_keys, n_tokens) bool
+    support: np.ndarray  # per token: share of public items containing it
+
+
+def _vocabulary(public: PlainColumn) -> _Vocabulary:
+    counts = public.counts()
+    keys = counts.index.to_numpy(dtype=object)
+    index: dict[str, int] = {}
+    kinds: list[str] = []
+    rows, cols = [], []
+    for i, key in enumerate(keys.tolist()):
+        for kind, token in key_tokens(key):
+            j = index.setdefault(token, len(index))
+            if j == len(kinds):
+                kinds.append(kind)
+            rows.append(i)
+            cols.append(j)
+    incidence = np.zeros((len(keys), len(index)), bool)
+    incidence[rows, cols] = True
+    c = counts.to_numpy(float)
+    support = (c @ incidence) / max(c.sum(), 1.0)
+    return _Vocabulary(keys, c, list(index), kinds, incidence, support)
+
+
+def mine_patterns(encoded: EncodedColumn, public: PlainColumn, seed_guesses: Mapping[int, str], *,
+                  token_bits: Mapping[str, int] | None = None, min_support: int = 2, rounds: int = 8,
+                  min_confidence: float = 0.5, support_ratio: float = 2.0) -> PatternAttack:
+    """Decode the filters of ``encoded`` from ``seed_guesses`` (class -> public key); see the module."""
+    vocab = _vocabulary(public)
+    n_classes = len(encoded.distinct)
+    guesses = np.full(n_classes, None, dtype=object)
+    if not encoded.has_bits or not vocab.tokens or n_classes == 0:
+        return PatternAttack(encoded.name, guesses, 0, 0, 0)
+    bits = np.unpackbits(encoded.distinct, axis=1).astype(bool)
+    fbits = bits.astype(np.float32)
+    counts = encoded.counts.astype(float)
+    num_bits = bits.shape[1]
+    key_index = {k: i for i, k in enumerate(vocab.keys.tolist())}
+    token_k = np.asarray([(token_bits or {}).get(kind, 0) for kind in vocab.token_kind], float)
+    seeds = {c: key_index[k] for c, k in seed_guesses.items() if k in key_index}
+    n_seeds = len(seeds)
+    patterns = np.zeros((len(vocab.tokens), num_bits), bool)
+    known = np.zeros(len(vocab.tokens), bool)
+    done = 0
+    for done in range(1, rounds + 1):
+        learned = _learn(bits, counts, seeds, vocab, token_k, min_support, support_ratio, patterns, known)
+        decoded = _decode(fbits, counts, vocab, patterns, learned, min_confidence)
+        before = dict(seeds)
+        seeds.update(decoded)  # evidence from the patterns overrides a seed's frequency guess
+        known = learned
+        if seeds == before:
+            break
+    for c, v in seeds.items():
+        guesses[c] = vocab.keys[v]
+    return PatternAttack(encoded.name, guesses, int(known.sum()), n_seeds, done)
+
+
+def _learn(bits: np.ndarray, counts: np.ndarray, seeds: Mapping[int, int], vocab: _Vocabulary,
+           token_k: np.ndarray, min_support: int, support_ratio: float, patterns: np.ndarray,
+           known: np.ndarray) -> np.ndarray:
+    """Patterns of every token held by >= ``min_support`` seeds (in place); which are known."""
+    known = known.copy()
+    if not seeds:
+        return known
+    classes = np.fromiter(seeds.keys(), np.int64)
+    values = np.fromiter(seeds.values(), np.int64)
+    holds = vocab.incidence[values]  # seeds x tokens
+    per_token = holds.sum(axis=0)
+    total = counts.sum()
+    for t in np.flatnonzero(per_token >= min_support).tolist():
+        members = holds[:, t]
+        share = bits[classes[members]].mean(axis=0)
+        k = int(token_k[t]) or int(np.clip((share >= 0.9).sum(), 4, 64))
+        # the token's k positions are set in every correctly named member: the k-th highest share
+        # is the members' agreement; positions as common as that are candidates
+        level = np.sort(share)[::-1][k - 1]
+        if level < 0.7:
+            continue
+        common = np.flatnonzero(share >= level - 0.05)
+        pattern = _narrow(bits, counts, common, k)
+        inside = bits[:, pattern].all(axis=1)
+        strays = int(inside[classes[~members]].sum())  # seeds without the token hold its pattern
+        if strays > max(1, 0.05 * (~members).sum()):
+            continue
+        support = counts[inside].sum() / total
+        ratio = support / max(vocab.support[t], 1e-12)
+        if not 1.0 / support_ratio <= ratio <= support_ratio:
+            continue
+        patterns[t] = False
+        patterns[t, pattern] = True
+        known[t] = True
+    return known
+
+
+def _narrow(bits: np.ndarray, counts: np.ndarray, positions: np.ndarray, k: int) -> np.ndarray:
+    """Drop positions one by one, each time the one whose removal admits the most filters, until
+    ``k`` are left: positions set in the seeds by chance go first, as every filter holding the
+    token lacks some of them, while a true position admits only filters that lack the token."""
+    keep = positions.copy()
+    missing = ~bits[:, keep]
+    n_missing = missing.sum(axis=1)
+    while len(keep) > k:
+        near = n_missing == 1
+        gain = counts[near] @ missing[near] if near.any() else np.zeros(len(keep))
+        drop = int(np.argmax(gain))
+        n_missing -= missing[:, drop]
+        missing = np.delete(missing, drop, axis=1)
+        keep = np.delete(keep, drop)
+    return keep
+
+
+def _decode(fbits: np.ndarray, counts: np.ndarray, vocab: _Vocabulary, patterns: np.ndarray,
+            known: np.ndarray, min_confidence: float) -> dict[int, int]:
+    """Class -> public value, by known-token signatures.
+
+    A filter's signature is the set of known tokens it contains; a value's, the set of known
+    tokens it has. A value whose tokens are all known and whose patterns rebuild the filter bit
+    for bit is certain. Otherwise classes and values of one signature are aligned by frequency
+    within the signature (a much smaller ranking than the whole column), and a guess is kept when
+    its rank stands apart (:func:`linkage.audit.frequency.rank_confidence` >= ``min_confidence``).
+    """
+    idx = np.flatnonzero(known)
+    if len(idx) == 0:
+        return {}
+    pat = patterns[idx].astype(np.float32)
+    contains = (fbits @ pat.T) >= pat.sum(axis=1)[None, :] - 0.5  # classes x known tokens
+    signature = vocab.incidence[:, idx]
+    known_all = (vocab.incidence & ~known[None, :]).sum(axis=1) == 0
+    rebuilt = (signature.astype(np.float32) @ pat) > 0
+    values_of: dict[bytes, list[int]] = {}
+    for v, row in enumerate(np.packbits(signature, axis=1)):
+        values_of.setdefault(row.tobytes(), []).append(v)  # most frequent first
+    classes_of: dict[bytes, list[int]] = {}
+    for c, row in enumerate(np.packbits(contains, axis=1)):
+        classes_of.setdefault(row.tobytes(), []).append(c)
+    out: dict[int, int] = {}
+    filled = fbits > 0
+    for sig, classes in classes_of.items():
+        values = values_of.get(sig)
+        if not values or not contains[classes[0]].any():
+            continue
+        certain = [v for v in values if known_all[v]]
+        rest = []
+        for c in classes:
+            hit = next((v for v in certain if (rebuilt[v] == filled[c]).all()), None)
+            if hit is None:
+                rest.append(c)
+            else:
+                out[c] = hit
+        taken = set(out.values())
+        values = [v for v in values if v not in taken]
+        if not rest or not values:
+            continue
+        order = np.asarray(rest)[np.argsort(-counts[rest], kind="stable")]
+        conf = rank_confidence(counts[order], vocab.counts[values])
+        for c, v, p in zip(order.tolist(), values, conf.tolist()):
+            if p >= min_confidence:
+                out[c] = v
+    return out
