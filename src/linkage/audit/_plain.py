@@ -31,6 +31,7 @@ import pandas as pd
 from .._columns import Column, normalise_field
 from ..config import DateSpec, ExportConfig, InputSpec, ROLE_KINDS, Schema
 from ..encoded import block_column, field_column
+from ..errors import DataError
 from ..normalize import DateValue
 from ..tokens import blocking_values, value_tokens
 
@@ -170,9 +171,12 @@ def public_sample(frame: pd.DataFrame, schema: Schema, *,
                   date_formats: Sequence[str] = PUBLIC_DATE_FORMATS) -> PlainSide:
     """The attacker's plaintext sample (columns named by role, see the module docstring).
 
-    Values the normalisers reject (an unreadable date, an unknown country) count as missing.
+    Values the normalisers reject (an unreadable date, an unknown country) count as missing;
+    DataError when the table has none of the role columns.
     """
     roles = tuple((str(role), (str(role),)) for role in ROLE_KINDS if str(role) in frame.columns)
+    if not roles:
+        raise DataError(f"the public sample has none of the columns {', '.join(map(str, ROLE_KINDS))}")
     config = ExportConfig(version=1, agency="public-sample", schema=schema, input=InputSpec(), columns=roles,
                           birth_date=DateSpec(formats=tuple(date_formats), invalid="missing"))
     strings = frame[[r for r, _ in roles]].astype(object)

@@ -15,9 +15,10 @@ public sample, and guesses a year per encoding class, using only bit patterns:
    encodings that contain no base join the group whose core they cover almost entirely (noise
    such as BLIP flips), or none.
 3. **Order.** The cores of adjacent years share the bits of a two-year window token, so the
-   excess overlap of cores links the groups into a chain (greedy maximum-weight path).
-4. **Years.** The chain is slid along the public sample's year histogram (both directions);
-   the position with the largest histogram overlap names every group's year.
+   excess overlap of cores links the groups into chains (strongest links first; a year missing
+   from the data leaves two chains, not a false link).
+4. **Years.** Each chain, largest first, is slid along the public sample's year histogram
+   (either way round) onto free years; the position with the largest overlap names its years.
 
 ``YearAttack`` reports per class the group and year; ``via_containment`` is the share of items
 placed by exact containment (1.0 on today's format; 0 when hardening hides the structure).
@@ -139,65 +140,85 @@ def _merge_groups(words: np.ndarray, class_group: np.ndarray, n_groups: int) -> 
     return out, int(new_id.max()) + 1
 
 
-def _chain(cores: np.ndarray, num_bits: int) -> tuple[list[int], float]:
-    """Groups in path order by greedy maximum excess overlap; median excess of the links."""
+def _segments(cores: np.ndarray, num_bits: int) -> tuple[list[list[int]], float]:
+    """Groups linked into chains of adjacent years; the median excess overlap of the links.
+
+    Adjacent years share one window token, so their cores overlap by about ``k`` bits more than
+    chance. Links are added strongest first while both ends have fewer than two and no cycle
+    forms, but only links at least half as strong as the typical best link of a group: a year
+    missing from the data leaves a gap between two chains rather than a false link.
+    """
     n = len(cores)
     if n < 2:
-        return list(range(n)), 0.0
+        return [list(range(n))], 0.0
     sizes = _bits(cores).astype(float)
     shared = np.stack([_bits(cores[a][None, :] & cores) for a in range(n)]).astype(float)
     excess = shared - np.outer(sizes, sizes) / num_bits
+    np.fill_diagonal(excess, -np.inf)
+    threshold = 0.5 * float(np.median(excess.max(axis=1)))
     a_idx, b_idx = np.triu_indices(n, 1)
     order = np.argsort(-excess[a_idx, b_idx], kind="stable")
     degree = np.zeros(n, np.int64)
-    comp = list(range(n))
-    links: list[tuple[int, int]] = []
+    comp = np.arange(n)
+    neighbours: dict[int, list[int]] = {g: [] for g in range(n)}
+    strengths = []
     for e in order.tolist():
         a, b = int(a_idx[e]), int(b_idx[e])
+        if excess[a, b] < threshold:
+            break
         if degree[a] >= 2 or degree[b] >= 2 or comp[a] == comp[b]:
             continue
-        old, new = comp[b], comp[a]
-        comp = [new if c == old else c for c in comp]
+        comp[comp == comp[b]] = comp[a]
         degree[a] += 1
         degree[b] += 1
-        links.append((a, b))
-        if len(links) == n - 1:
-            break
-    neighbours: dict[int, list[int]] = {g: [] for g in range(n)}
-    for a, b in links:
         neighbours[a].append(b)
         neighbours[b].append(a)
-    start = next(g for g in range(n) if len(neighbours[g]) <= 1)
-    path, prev = [start], -1
-    while len(path) < n:
-        nxt = [g for g in neighbours[path[-1]] if g != prev]
-        if not nxt:
-            break
-        prev = path[-1]
-        path.append(nxt[0])
-    strength = float(np.median([excess[a, b] for a, b in links])) if links else 0.0
-    return path, strength
+        strengths.append(excess[a, b])
+    chains, seen = [], set()
+    for start in range(n):
+        if start in seen or len(neighbours[start]) > 1:
+            continue
+        path, prev = [start], -1
+        while True:
+            nxt = [g for g in neighbours[path[-1]] if g != prev]
+            if not nxt:
+                break
+            prev = path[-1]
+            path.append(nxt[0])
+        seen.update(path)
+        chains.append(path)
+    return chains, float(np.median(strengths)) if strengths else 0.0
 
 
-def _place_chain(sizes: np.ndarray, public_years: np.ndarray) -> np.ndarray:
-    """Year per chain position maximising the overlap of the two year histograms."""
+def _place_chains(chains: list[list[int]], group_sizes: np.ndarray, public_years: np.ndarray) -> np.ndarray:
+    """Year per group: each chain (largest first) slid along the public year histogram, either
+    way round, onto free years (not next to another chain: it would have linked) where its sizes
+    overlap the histogram most."""
     years = public_years[public_years > 0]
-    n = len(sizes)
-    if len(years) == 0 or n == 0:
-        return np.zeros(n, np.int64)
+    group_year = np.zeros(len(group_sizes), np.int64)
+    if len(years) == 0:
+        return group_year
     lo, hi = int(years.min()), int(years.max())
     hist = np.bincount(years - lo, minlength=hi - lo + 1).astype(float)
     hist /= hist.sum()
-    share = sizes / max(sizes.sum(), 1)
-    best, best_years = -1.0, np.zeros(n, np.int64)
-    for direction in (1, -1):
-        for first in range(lo - n, hi + n + 1):
-            cand = first + direction * np.arange(n)
-            inside = (cand >= lo) & (cand <= hi)
-            overlap = np.minimum(share[inside], hist[cand[inside] - lo]).sum()
-            if overlap > best:
-                best, best_years = overlap, cand
-    return best_years.astype(np.int64)
+    share = group_sizes / max(group_sizes.sum(), 1.0)
+    blocked: set[int] = set()  # years taken, and their neighbours: adjacent chains would be linked
+    for chain in sorted(chains, key=lambda c: -share[c].sum()):
+        n = len(chain)
+        best, best_years = -1.0, None
+        for direction in (1, -1):
+            for first in range(lo - n, hi + n + 1):
+                cand = first + direction * np.arange(n)
+                if blocked.intersection(cand.tolist()):
+                    continue
+                inside = (cand >= lo) & (cand <= hi)
+                overlap = np.minimum(share[chain][inside], hist[cand[inside] - lo]).sum()
+                if overlap > best:
+                    best, best_years = overlap, cand
+        if best_years is not None:
+            group_year[chain] = best_years
+            blocked.update(y + d for y in best_years.tolist() for d in (-1, 0, 1))
+    return group_year
 
 
 def recover_years(encoded: EncodedColumn, public_years: np.ndarray, *, min_supersets: int = 2,
@@ -225,11 +246,12 @@ def recover_years(encoded: EncodedColumn, public_years: np.ndarray, *, min_super
         best = covered.argmax(axis=1)
         ok = covered[np.arange(len(loose)), best] >= cover
         class_group[loose[ok]] = best[ok]
-    path, strength = _chain(cores, encoded.num_bits)
+    # a year's own pattern: the AND of its bases (exact for a year-only date), else of its members
+    base_classes = bases[minimal]
+    base_cores = _cores(words[base_classes], class_group[base_classes], n_groups)
+    chains, strength = _segments(np.where(_bits(base_cores)[:, None] > 0, base_cores, cores), encoded.num_bits)
     group_sizes = np.bincount(class_group[class_group >= 0], weights=counts[class_group >= 0], minlength=n_groups)
-    placed = _place_chain(group_sizes[path], public_years)
-    group_year = np.zeros(n_groups, np.int64)
-    group_year[np.asarray(path, np.int64)] = placed
+    group_year = _place_chains(chains, group_sizes, public_years)
     total = counts.sum()
     return YearAttack(encoded.name, class_group, group_year, len(bases), float(counts[exact].sum() / total),
                       float(counts[class_group >= 0].sum() / total), strength)

@@ -170,6 +170,16 @@ def _year_of_key(key: Any) -> int:
     return 0
 
 
+def _purity(groups: np.ndarray, labels: np.ndarray) -> float:
+    """Share of items whose label is their group's most common one."""
+    if len(groups) == 0:
+        return 0.0
+    pairs, counts = np.unique(np.stack([groups, labels], axis=1), axis=0, return_counts=True)
+    best = np.zeros(int(groups.max()) + 1, np.int64)
+    np.maximum.at(best, pairs[:, 0], counts)
+    return float(best.sum() / len(groups))
+
+
 def _dates(view: EncodedView, public: PlainSide, truth: PlainSide, real: np.ndarray) -> list[AttackFigure]:
     out = []
     for name, years in public.years.items():
@@ -182,12 +192,20 @@ def _dates(view: EncodedView, public: PlainSide, truth: PlainSide, real: np.ndar
         prior_year = int(np.bincount(known).argmax()) if len(known) else 0
         prior = float(np.mean(true_years[mask] == prior_year)) if mask.any() else 0.0
         attack = recover_years(col, years)
-        share = float(np.mean(attack.item_years(col)[mask] == true_years[mask])) if mask.any() else 0.0
+        guessed = attack.item_years(col)[mask]
+        share = float(np.mean(guessed == true_years[mask])) if mask.any() else 0.0
+        near = float(np.mean(np.abs(guessed - true_years[mask]) <= 1)) if mask.any() else 0.0
         out.append(AttackFigure("dates: birth year (structure)", name, int(mask.sum()), round(share, 4),
                                 prior=round(prior, 4), advantage_pp=round(100 * (share - prior), 2),
                                 estimated=round(attack.assigned, 4), low_entropy=True,
                                 note=f"{attack.n_bases} base filters, {len(attack.group_year)} year groups, "
-                                     f"{attack.via_containment:.4f} of items placed by containment"))
+                                     f"{attack.via_containment:.4f} of items placed by containment; "
+                                     f"within one year: {near:.4f}"))
+        groups = attack.class_group[col.classes][mask]
+        placed = groups >= 0
+        out.append(AttackFigure("dates: year groups (purity)", name, int(mask.sum()),
+                                round(_purity(groups[placed], true_years[mask][placed]), 4),
+                                note="share of records in their group's majority birth year"))
         if name in public.columns:
             al = align_frequencies(col, public.columns[name])
             guessed = np.asarray([_year_of_key(k) for k in al.item_guesses(col).tolist()], np.int64)
@@ -201,15 +219,11 @@ def _dates(view: EncodedView, public: PlainSide, truth: PlainSide, real: np.ndar
             groups = blocking_components(bk)
             have = (groups >= 0) & real & (truth.years[name] > 0)
             if have.any():
-                g, y = groups[have], truth.years[name][have]
-                pairs = np.unique(np.stack([g, y], axis=1), axis=0, return_counts=True)
-                best = np.zeros(int(g.max()) + 1, np.int64)
-                np.maximum.at(best, pairs[0][:, 0], pairs[1])
-                purity = float(best.sum() / have.sum())
-                sizes = np.bincount(g)
+                sizes = np.bincount(groups[have])
                 out.append(AttackFigure("blocking groups: birth-year purity", bk_name, int(have.sum()),
-                                        round(purity, 4), note=f"{int((sizes > 0).sum())} groups of records "
-                                        f"sharing digests, largest {int(sizes.max())} records"))
+                                        round(_purity(groups[have], truth.years[name][have]), 4),
+                                        note=f"{int((sizes > 0).sum())} groups of records sharing digests, "
+                                             f"largest {int(sizes.max())} records"))
     return out
 
 

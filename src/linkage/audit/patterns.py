@@ -5,20 +5,22 @@ Contract
 ``mine_patterns(encoded, public, seed_guesses, token_bits)`` attacks one filter column whose
 values are q-gram sets (names, places), in the manner of Christen et al. (2017, 2018):
 
-1. **Seeds.** ``seed_guesses`` names some encoding classes (normally the ``seeds`` most frequent
-   ones, named by frequency alignment: :mod:`linkage.audit.frequency`).
-2. **Patterns.** For every token ``t`` (a q-gram of the schema's token kinds) of at least
-   ``min_support`` seeds, the positions set in (nearly) all seed filters that contain ``t`` are
-   its candidate pattern. A pattern is kept when its size is within a few bits of the token's
-   bits-per-token ``k`` (from the schema; any size up to 64 without one) and the share of items
-   whose filters contain it is within a factor ``support_ratio`` of the share of public values
-   containing ``t`` (the q-gram frequency check that rejects patterns of wrongly named seeds).
-3. **Decoding.** A filter contains a token when it contains its pattern. A public value is
-   consistent with a filter when it has exactly the known tokens the filter contains and its
-   expected popcount is near the filter's; the most frequent consistent value is the guess,
-   provided it is explained by at least ``min_known`` known tokens.
-4. **Bootstrap.** Decoded filters become seeds and steps 2-3 repeat (``rounds``) until no new
-   filter is decoded: every decoded name teaches the patterns of its rarer q-grams.
+1. **Seeds.** ``seed_guesses`` names some encoding classes: the confident ranks of frequency
+   alignment (:mod:`linkage.audit.frequency`), or values the attacker knows.
+2. **Patterns.** For every token ``t`` (a q-gram of the schema's token kinds) held by at least
+   ``min_support`` seeds, the positions set in (nearly) every such seed are candidates; the
+   token's ``k`` positions (bits per token, from the schema) are what remains after dropping,
+   one at a time, the candidate whose removal admits the most filters of the whole column
+   (positions set by chance in the seeds go first). A pattern is kept when seeds without the
+   token do not hold it and the share of items whose filters contain it is within a factor
+   ``support_ratio`` of the share of public values with the token (the q-gram frequency check).
+3. **Decoding.** A filter's *signature* is the set of known tokens whose patterns it contains; a
+   public value's, the set of known tokens it has. A value whose tokens are all known and whose
+   patterns rebuild the filter bit for bit is certain; otherwise the filters and values of one
+   signature are aligned by frequency, a far smaller ranking than the whole column's, and a
+   guess is kept when its rank is trusted at ``min_confidence``.
+4. **Bootstrap.** Decoded filters become seeds (overriding their frequency guess) and steps 2-3
+   repeat (``rounds``) until nothing changes: every decoded value teaches its rarer q-grams.
 
 The result names a value per class (None: not decoded). Nothing is printed; no truth is used.
 """

@@ -14,7 +14,8 @@ Contract
   date column shows nested structure, how purely those groups fall into one date group;
 * envelope sizes against name lengths (a sealed payload must not tell how long a name is), and
   record references repeated across exports of one agency (re-encodings can be joined);
-* with ``public`` (the attacker's plaintext sample, :func:`linkage.audit.public_sample`): the
+* with ``public`` (the attacker's plaintext sample, :func:`linkage.audit.public_sample`, or its
+  table with role-named columns): the
   share of items each attack expects to re-identify, from its own confidence (frequency
   alignment), the records it places into year groups (date structure), the filters it decodes
   (pattern mining) and the nodes it anchors (graph matching). These are estimates; the
@@ -31,11 +32,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from ..config import FieldSpec, Schema
 from ..encoded import EncodedExport
-from ._plain import PlainSide
+from ..errors import DataError
+from ._plain import PlainSide, public_sample
 from ._view import EncodedColumn, EncodedView, lu_view
 from .dates import recover_years, subset_structure
 from .frequency import align_frequencies
@@ -166,15 +169,15 @@ def _profile(col: EncodedColumn) -> ColumnProfile:
         holders[bases] = True
         nested = float(counts[holders].sum() / total)
     flags = []
-    if len(counts) < 0.9 * col.n_items:
+    if col.n_items and len(counts) < 0.9 * col.n_items:
         flags.append("deterministic")
-    if len(counts) <= FEW_VALUES:
+    if col.n_items and len(counts) <= FEW_VALUES:
         flags.append("few_values")
     if nested >= 0.05:
         flags.append("nested")
     return ColumnProfile(col.name, col.kind, col.n_items, int(col.present().sum()), len(counts),
                          round(float(share[0]) if len(share) else 0.0, 4), round(float(share[:10].sum()), 4),
-                         round(float(-(p * np.log2(p)).sum()), 3), round(nested, 4), tuple(flags))
+                         round(float(-(p * np.log2(p)).sum()) + 0.0, 3), round(nested, 4), tuple(flags))
 
 
 def _date_groups(view: EncodedView) -> np.ndarray | None:
@@ -290,6 +293,8 @@ def _findings(profiles: Sequence[ColumnProfile], blocking: Sequence[BlockingProf
               refs: float | None) -> list[str]:
     out = []
     for p in profiles:
+        if p.kind == "digest_list":  # keyed digests must be equal for equal keys: blocking needs it
+            continue
         if "few_values" in p.flags and "deterministic" in p.flags:
             out.append(f"{p.column}: {p.distinct} distinct encodings for {p.items} items: decodable by frequency")
         elif "deterministic" in p.flags:
@@ -306,9 +311,19 @@ def _findings(profiles: Sequence[ColumnProfile], blocking: Sequence[BlockingProf
     return out
 
 
-def audit_privacy(exports: Sequence[EncodedExport], *, public: PlainSide | None = None) -> PrivacyAudit:
-    """Self-test ``exports`` (and with ``public``, estimate the attacks); see the module docstring."""
+def audit_privacy(exports: Sequence[EncodedExport], *,
+                  public: PlainSide | pd.DataFrame | None = None) -> PrivacyAudit:
+    """Self-test ``exports`` (and with ``public``, estimate the attacks); see the module docstring.
+
+    ``public`` is a :class:`PlainSide` or a plaintext table with role-named columns (read with
+    :func:`linkage.audit.public_sample` under the exports' schema).
+    """
     view = lu_view(exports)
+    if isinstance(public, pd.DataFrame):
+        if view.schema is None:
+            raise DataError("the exports state no readable schema: the public sample cannot be turned into "
+                            "comparable keys")
+        public = public_sample(public, view.schema)
     profiles = [_profile(col) for col in view.columns.values()]
     blocking = _blocking(view, _date_groups(view))
     corr = _envelope_correlation(view)
