@@ -105,9 +105,10 @@ def mine_patterns(encoded: EncodedColumn, public: PlainColumn, seed_guesses: Map
     n_seeds = len(seeds)
     patterns = np.zeros((len(vocab.tokens), num_bits), bool)
     known = np.zeros(len(vocab.tokens), bool)
+    tried: set[tuple[int, bytes]] = set()
     done = 0
     for done in range(1, rounds + 1):
-        learned = _learn(bits, counts, seeds, vocab, token_k, min_support, support_ratio, patterns, known)
+        learned = _learn(bits, counts, seeds, vocab, token_k, min_support, support_ratio, patterns, known, tried)
         decoded = _decode(fbits, counts, vocab, patterns, learned, min_confidence)
         before = dict(seeds)
         seeds.update(decoded)  # evidence from the patterns overrides a seed's frequency guess
@@ -121,8 +122,9 @@ def mine_patterns(encoded: EncodedColumn, public: PlainColumn, seed_guesses: Map
 
 def _learn(bits: np.ndarray, counts: np.ndarray, seeds: Mapping[int, int], vocab: _Vocabulary,
            token_k: np.ndarray, min_support: int, support_ratio: float, patterns: np.ndarray,
-           known: np.ndarray) -> np.ndarray:
-    """Patterns of every token held by >= ``min_support`` seeds (in place); which are known."""
+           known: np.ndarray, cache: set[tuple[int, bytes]]) -> np.ndarray:
+    """Patterns of every token held by >= ``min_support`` seeds (in place); which are known.
+    Tokens whose seeds are as in an earlier round (``cache``) keep what they had."""
     known = known.copy()
     if not seeds:
         return known
@@ -133,6 +135,10 @@ def _learn(bits: np.ndarray, counts: np.ndarray, seeds: Mapping[int, int], vocab
     total = counts.sum()
     for t in np.flatnonzero(per_token >= min_support).tolist():
         members = holds[:, t]
+        key = (t, np.sort(classes[members]).tobytes())
+        if key in cache:  # the same seeds teach the same pattern
+            continue
+        cache.add(key)
         share = bits[classes[members]].mean(axis=0)
         k = int(token_k[t]) or int(np.clip((share >= 0.9).sum(), 4, 64))
         # the token's k positions are set in every correctly named member: the k-th highest share
@@ -160,17 +166,25 @@ def _narrow(bits: np.ndarray, counts: np.ndarray, positions: np.ndarray, k: int)
     """Drop positions one by one, each time the one whose removal admits the most filters, until
     ``k`` are left: positions set in the seeds by chance go first, as every filter holding the
     token lacks some of them, while a true position admits only filters that lack the token."""
-    keep = positions.copy()
-    missing = ~bits[:, keep]
+    drops = len(positions) - k
+    if drops <= 0:
+        return positions
+    missing = ~bits[:, positions]
     n_missing = missing.sum(axis=1)
-    while len(keep) > k:
-        near = n_missing == 1
-        gain = counts[near] @ missing[near] if near.any() else np.zeros(len(keep))
+    rows = np.flatnonzero(n_missing <= drops + 1)  # filters that could still be admitted
+    missing, n_missing, weights = missing[rows], n_missing[rows], counts[rows]
+    alive = np.ones(len(positions), bool)
+    for _ in range(drops):
+        near = np.flatnonzero(n_missing == 1)
+        gain = np.zeros(len(positions))
+        if len(near):
+            lacking = np.argmax(missing[near] & alive[None, :], axis=1)
+            gain = np.bincount(lacking, weights=weights[near], minlength=len(positions))
+        gain[~alive] = -1.0
         drop = int(np.argmax(gain))
+        alive[drop] = False
         n_missing -= missing[:, drop]
-        missing = np.delete(missing, drop, axis=1)
-        keep = np.delete(keep, drop)
-    return keep
+    return positions[alive]
 
 
 def _decode(fbits: np.ndarray, counts: np.ndarray, vocab: _Vocabulary, patterns: np.ndarray,
