@@ -13,6 +13,7 @@ import operator
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from click.testing import CliRunner
 
@@ -91,6 +92,30 @@ def test_self_test_flags_the_leaks_without_truth(scenario):
     assert year_key.date_group_purity is not None and year_key.date_group_purity >= 0.99
     assert not audit.expectations  # none without a public sample
     json.dumps(audit.to_dict())
+
+
+def test_self_test_flags_references_repeated_across_exports(scenario):
+    first = scenario.exports[1]
+    again = EncodedExport(first.table.slice(0, 50), first.metadata)  # a re-encoding keeps the references
+    audit = audit_privacy([first, again])
+    assert audit.repeated_refs == 1.0
+    assert any("record references repeat" in f for f in audit.findings)
+
+
+def test_self_test_flags_envelope_sizes_that_follow_name_lengths(scenario):
+    from linkage.encoded import ENVELOPE_TYPE
+
+    export = scenario.exports[1]
+    parts = export.table.column("f_name").combine_chunks()
+    bits = [sum(bin(b).count("1") for f in row for b in f) if row else 0 for row in parts.to_pylist()]
+    envelopes = pa.array([[{"recipient": "r", "purpose": "p", "valid_from": "", "valid_until": "",
+                            "ephemeral_key": b"", "nonce": b"", "ciphertext": b"x" * (64 + n // 8)}]
+                          for n in bits], pa.list_(ENVELOPE_TYPE))
+    index = export.table.column_names.index("envelopes")
+    table = export.table.set_column(index, "envelopes", envelopes)
+    audit = audit_privacy([EncodedExport(table, export.metadata)])
+    assert audit.envelope_length_correlation is not None and audit.envelope_length_correlation > 0.9
+    assert any("envelope sizes follow name lengths" in f for f in audit.findings)
 
 
 def test_self_test_estimates_with_a_public_sample(scenario):

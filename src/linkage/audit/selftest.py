@@ -219,36 +219,35 @@ def _blocking(view: EncodedView, date_groups: np.ndarray | None) -> list[Blockin
 
 
 def _envelope_correlation(view: EncodedView) -> float | None:
-    """Correlation of sealed payload size with the records' name filters' set bits."""
-    lengths, name_bits = [], []
+    """Largest correlation, within one export, of a record's mean sealed payload size with its
+    name filters' set bits (within: payloads differ between agencies anyway)."""
     name_cols = [c for c in view.columns.values() if c.kind == "filter_list"]
     if not name_cols:
         return None
-    per_record_bits = np.zeros(view.n_records)
     col = name_cols[0]
-    pop = np.unpackbits(col.distinct, axis=1).sum(axis=1)
-    np.add.at(per_record_bits, col.owners, pop[col.classes])
+    name_bits = np.zeros(view.n_records)
+    np.add.at(name_bits, col.owners, np.unpackbits(col.distinct, axis=1).sum(axis=1)[col.classes])
+    best: float | None = None
     offset = 0
     for table in view.tables:
-        if "envelopes" in table.column_names:
-            env = table.column("envelopes").combine_chunks()
-            sizes = np.zeros(len(env))
-            flat = env.flatten()
-            if len(flat) and "ciphertext" in [f.name for f in flat.type]:
-                cipher = flat.field("ciphertext")
-                per_item = np.asarray(pa.compute.binary_length(cipher).fill_null(0), float)
-                owners = np.repeat(np.arange(len(env)), np.asarray(env.value_lengths().fill_null(0)))
-                np.add.at(sizes, owners, per_item)
-            lengths.append(sizes)
-            name_bits.append(per_record_bits[offset : offset + len(env)])
+        rows = slice(offset, offset + table.num_rows)
         offset += table.num_rows
-    if not lengths:
-        return None
-    x, y = np.concatenate(lengths), np.concatenate(name_bits)
-    keep = x > 0
-    if keep.sum() < 10 or x[keep].std() == 0 or y[keep].std() == 0:
-        return None
-    return round(float(np.corrcoef(x[keep], y[keep])[0, 1]), 4)
+        if "envelopes" not in table.column_names:
+            continue
+        env = table.column("envelopes").combine_chunks()
+        flat = env.flatten()
+        if not len(flat) or "ciphertext" not in [f.name for f in flat.type]:
+            continue
+        per_item = np.asarray(pa.compute.binary_length(flat.field("ciphertext")).fill_null(0), float)
+        per_record = np.asarray(env.value_lengths().fill_null(0))
+        sizes = np.zeros(len(env))
+        np.add.at(sizes, np.repeat(np.arange(len(env)), per_record), per_item)
+        keep = per_record > 0
+        x, y = sizes[keep] / per_record[keep], name_bits[rows][keep]
+        if len(x) >= 10 and x.std() > 0 and y.std() > 0:
+            r = float(np.corrcoef(x, y)[0, 1])
+            best = r if best is None or abs(r) > abs(best) else best
+    return None if best is None else round(best, 4)
 
 
 def _repeated_refs(exports: Sequence[EncodedExport], view: EncodedView) -> float | None:
