@@ -8,10 +8,11 @@ Bloom-filter Dice tracks q-gram Dice, so the two similarity graphs are near copi
 
 1. **Graphs.** Nodes are the encodings seen at least ``min_count`` times (at most ``max_nodes``)
    and as many of the most frequent public values (rare values rarely have a counterpart); the
-   attack is run for several ``min_counts`` and keeps the run that anchors most items; edges carry Dice similarity. For values it is the Dice their filters would have,
-   predicted from the tokens they share and the schema's bits per token and filter length (what
-   collides at random is expected, not known); without a schema, q-gram Dice mapped onto the
-   filters' scale by matching quantiles.
+   attack runs for several ``min_counts`` and keeps the run that anchors most items. Edges carry
+   Dice similarity; for values it is the Dice their filters would have, predicted from the
+   tokens they share, the schema's bits per token and the filter length (what collides at random
+   is expected, not known); without a schema, q-gram Dice mapped onto the filters' scale by
+   matching quantiles.
 2. **Node features.** Frequency (log count), degree at several similarity thresholds and the
    sorted similarities of the ``neighbours`` nearest nodes: features that survive the encoding.
    Nodes are first matched by feature distance (mutual nearest neighbours).

@@ -25,6 +25,7 @@ itself believes without the truth (frequency alignment only).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -118,8 +119,6 @@ def run_attacks(exports: Sequence[EncodedExport], public: PlainSide, truth: Plai
                 real: np.ndarray | None = None, attacks: Sequence[str] = ATTACKS, known_seeds: int = 300,
                 progress: Progress | None = None) -> AttackReport:
     """Run ``attacks`` as the linkage unit and score them against ``truth`` (module docstring)."""
-    import time
-
     unknown = set(attacks) - set(ATTACKS)
     if unknown:
         raise ValueError(f"unknown attack(s) {sorted(unknown)}; choose from {', '.join(ATTACKS)}")
