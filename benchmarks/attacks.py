@@ -1,6 +1,6 @@
 """Privacy attacks on today's encoded exports, measured: what the linkage unit can re-identify.
 
-Usage: python benchmarks/attacks.py [--records N] [--dummies F] [--seed S] [--json]
+Usage: python benchmarks/attacks.py [--records N] [--dummies F] [--hardening SPEC] [--seed S] [--json]
 
 The five agencies' synthetic exports (``linkage.synth``, about N records; default 100,000) are
 encoded with their shipped configs (``configs/``) and a fixed project secret, exactly as the
@@ -11,7 +11,8 @@ the truth: frequency alignment on every column, the structural birth-year attack
 filter (and the birth-year purity of blocking-key groups), pattern mining (seeded by frequency
 alignment, and with the 300 most frequent encodings known), graph matching. The whole run is
 repeated with owner-side dummy records (``--dummies``, a fraction of each agency's records,
-default 0.25; 0 skips it).
+default 0.25; 0 skips it). ``--hardening`` replaces the schema's hardening for a what-if run,
+e.g. ``--hardening balance,permute,blip_probability=0.05,salt_field=birth_date``.
 
 Printed per attack and column: share of items re-identified (name parts for name columns), the
 shares of records with any / all parts right, the accuracy of always guessing the public
@@ -22,23 +23,46 @@ attack's own estimate without truth. The last stdout line with --json is one JSO
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import time
 from typing import Any
 
 from linkage.audit import AttackReport, run_attacks, synthetic_scenario
+from linkage.config import HardeningSpec
 
 RECORDS_PER_PERSON = 2.76  # linkage.synth: records per person over the five agencies
 
 
-def run(records: int, seed: int, dummies: float) -> dict[str, Any]:
+def parse_hardening(spec: str | None) -> HardeningSpec | None:
+    """``balance,permute,blip_probability=0.05,salt_field=birth_date`` -> HardeningSpec."""
+    if not spec:
+        return None
+    kwargs: dict[str, Any] = {}
+    for item in spec.split(","):
+        name, _, value = item.strip().partition("=")
+        if name in ("balance", "xor_fold", "permute"):
+            kwargs[name] = value.lower() not in ("0", "false", "no") if value else True
+        elif name == "blip_probability":
+            kwargs[name] = float(value)
+        elif name == "salt_field":
+            kwargs[name] = value
+        else:
+            raise SystemExit(f"unknown hardening {name!r}: use balance, xor_fold, permute, blip_probability=P, "
+                             "salt_field=FIELD")
+    return HardeningSpec(**kwargs)
+
+
+def run(records: int, seed: int, dummies: float, hardening: HardeningSpec | None = None) -> dict[str, Any]:
     persons = max(50, round(records / RECORDS_PER_PERSON))
-    out: dict[str, Any] = {"persons": persons, "seed": seed, "public_seed": seed + 1}
+    out: dict[str, Any] = {"persons": persons, "seed": seed, "public_seed": seed + 1,
+                           "hardening": None if hardening is None else dataclasses.asdict(hardening)}
     for label, fraction in (("clean", 0.0), ("dummies", dummies)):
         if label == "dummies" and fraction <= 0:
             continue
         start = time.perf_counter()
-        scenario = synthetic_scenario(persons, seed=seed, public_seed=seed + 1, dummies=fraction)
+        scenario = synthetic_scenario(persons, seed=seed, public_seed=seed + 1, dummies=fraction,
+                                      hardening=hardening)
         report = run_attacks(scenario.exports, scenario.public, scenario.truth, real=scenario.real)
         out[label] = {"dummy_fraction": fraction, **report.to_dict(), "setup_seconds": scenario.seconds,
                       "total_seconds": round(time.perf_counter() - start, 2)}
@@ -70,14 +94,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=100_000, help="about this many encoded records")
     parser.add_argument("--dummies", type=float, default=0.25, help="dummy records per real record (0: skip)")
+    parser.add_argument("--hardening", help="what-if hardening, e.g. balance,permute,blip_probability=0.05")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     start = time.perf_counter()
-    result = run(args.records, args.seed, args.dummies)
+    result = run(args.records, args.seed, args.dummies, parse_hardening(args.hardening))
     result["seconds"] = round(time.perf_counter() - start, 2)
     print(f"attacks on {result['persons']} synthetic persons (seed {args.seed}); public sample: seed "
-          f"{args.seed + 1}; {result['seconds']} s in all")
+          f"{args.seed + 1}; hardening {result['hardening'] or 'as shipped (none)'}; {result['seconds']} s in all")
     for label in ("clean", "dummies"):
         if label in result:
             print_report(label, result[label])

@@ -8,7 +8,9 @@ columns are matched by record. For list columns (name parts, blocking digests) t
 a record's items by their bytes, so the item of each key is found by *peeling*: an encoding's
 key must be in every record that holds the encoding, minus the keys already given to the
 record's other encodings; this repeats until nothing changes. An encoding held only by records
-whose keys all stay ambiguous keeps the set's smallest key (``ambiguous`` counts them; rare).
+whose keys all stay ambiguous (rare unless hardening makes every encoding unique) keeps the
+set's smallest key; ``alternatives`` lists the keys it may hold, and :meth:`ItemTruth.right`
+accepts any of them (the attacker then named a value the record truly has).
 
 ``score(guesses, truth)`` is the share of items guessed right; ``record_shares`` the share of
 records with at least one and with every item right.
@@ -16,7 +18,7 @@ records with at least one and with every item right.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -30,6 +32,16 @@ __all__ = ["ItemTruth", "item_truth", "score", "record_shares"]
 class ItemTruth:
     keys: np.ndarray  # object, per encoded item (None: no plaintext for it)
     ambiguous: int  # encoded classes resolved by choice, not by evidence
+    alternatives: dict[int, frozenset[str]] = field(default_factory=dict)  # class -> keys it may hold
+
+    def right(self, encoded: EncodedColumn, guesses: np.ndarray) -> np.ndarray:
+        """Per item: the guess is its key, or one of the keys an ambiguous item may hold."""
+        out = np.fromiter((g is not None and g == t for g, t in zip(guesses.tolist(), self.keys.tolist())), bool,
+                          count=len(guesses))
+        if self.alternatives:
+            for i in np.flatnonzero(~out & np.isin(encoded.classes, list(self.alternatives))).tolist():
+                out[i] = guesses[i] in self.alternatives[int(encoded.classes[i])]
+        return out
 
 
 def item_truth(encoded: EncodedColumn, plain: PlainColumn) -> ItemTruth:
@@ -72,13 +84,12 @@ def _peel(encoded: EncodedColumn, truth_sets: list[set[str]]) -> ItemTruth:
                 changed = True
         if not changed:
             break
-    ambiguous = 0
-    for c in pending:
-        if candidates.get(c):
-            resolved[c] = min(candidates[c])
-            ambiguous += 1
+    alternatives = {c: frozenset(candidates[c]) for c in pending if candidates.get(c)}
+    for c, keys in alternatives.items():
+        resolved[c] = min(keys)
     per_class = np.asarray([resolved.get(c) for c in range(len(encoded.distinct))], dtype=object)
-    return ItemTruth(per_class[encoded.classes] if len(per_class) else np.zeros(0, object), ambiguous)
+    return ItemTruth(per_class[encoded.classes] if len(per_class) else np.zeros(0, object), len(alternatives),
+                     alternatives)
 
 
 def score(guesses: np.ndarray, truth: np.ndarray, mask: np.ndarray | None = None) -> float:

@@ -14,6 +14,10 @@ Without the truth it also *estimates* how many guesses are right: a rank is trus
 its count stands apart from its neighbours' in both samples (two-sample Poisson noise), and a
 run of equal counts gives each member one chance in the run's length. The estimate is what the
 self-test reports; the benchmark measures with the truth (:mod:`linkage.audit.measure`).
+
+``denoise(encoded, p)`` is the attacker's answer to BLIP (random bit flips per record): the noisy
+copies of a repeated value form a cluster; each cluster's majority filter is the value's filter,
+and the column is attacked as if unhardened.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import numpy as np
 from ._plain import PlainColumn
 from ._view import EncodedColumn
 
-__all__ = ["FrequencyAlignment", "align_frequencies", "rank_confidence"]
+__all__ = ["FrequencyAlignment", "align_frequencies", "rank_confidence", "denoise"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,3 +100,52 @@ def align_frequencies(encoded: EncodedColumn, public: PlainColumn) -> FrequencyA
     confidence[order[:m]] = rank_confidence(counts[order].astype(float), pub_counts.to_numpy(float))
     prior = keys[0] if len(keys) else None
     return FrequencyAlignment(encoded.name, guesses, confidence, prior, counts)
+
+
+def _popcount_rows(words: np.ndarray) -> np.ndarray:
+    if hasattr(np, "bitwise_count"):
+        return np.bitwise_count(words).sum(axis=1, dtype=np.int64)
+    return np.unpackbits(words.view(np.uint8), axis=1).sum(axis=1, dtype=np.int64)
+
+
+def denoise(encoded: EncodedColumn, flip_probability: float, *, max_values: int = 6000,
+            refine_up_to: int = 256) -> EncodedColumn:
+    """Undo random bit flips (BLIP) by clustering the noisy copies of each value.
+
+    Two noisy copies of one filter differ in about ``2 p (1 - p) l`` bits, two values mostly in
+    more; so encodings are grouped around leaders (most frequent first) within that distance
+    plus four standard deviations, and each group's majority bits become its filter. For up to
+    ``refine_up_to`` groups every encoding then joins the nearest group filter. The result has
+    one class per group and is attacked like an unhardened column. When more than
+    ``max_values`` groups appear (not a column of repeated values) it is returned unchanged.
+    """
+    if flip_probability <= 0 or not encoded.has_bits or len(encoded.distinct) <= 1:
+        return encoded
+    pad = (-encoded.distinct.shape[1]) % 8
+    packed = np.concatenate([encoded.distinct, np.zeros((len(encoded.distinct), pad), np.uint8)], axis=1)
+    words = np.ascontiguousarray(packed).view(np.uint64)
+    counts = encoded.counts.astype(float)
+    p = flip_probability
+    expected = 2 * p * (1 - p) * encoded.num_bits
+    radius = expected + 4 * math.sqrt(expected) + 1
+    cluster = np.full(len(words), -1, np.int64)
+    open_ = np.argsort(-counts, kind="stable")
+    n_groups = 0
+    while len(open_):
+        if n_groups >= max_values:
+            return encoded
+        near = _popcount_rows(words[open_] ^ words[open_[0]][None, :]) <= radius
+        cluster[open_[near]] = n_groups
+        open_ = open_[~near]
+        n_groups += 1
+    order = np.argsort(cluster, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(cluster[order]) != 0])
+    bits = np.unpackbits(encoded.distinct[order], axis=1).astype(np.float32) * counts[order][:, None]
+    votes = np.add.reduceat(bits, starts, axis=0)
+    centres = votes >= 0.5 * np.add.reduceat(counts[order], starts)[:, None]
+    if n_groups <= refine_up_to:
+        plain = np.unpackbits(encoded.distinct, axis=1).astype(np.int16)
+        distance = np.stack([np.abs(plain - c.astype(np.int16)).sum(axis=1) for c in centres], axis=1)
+        cluster = distance.argmin(axis=1)
+    return EncodedColumn(encoded.name, encoded.kind, encoded.n_records, encoded.owners, cluster[encoded.classes],
+                         np.packbits(centres.astype(np.uint8), axis=1))

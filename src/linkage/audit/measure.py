@@ -34,13 +34,13 @@ import numpy as np
 
 from ..encoded import EncodedExport
 from ._plain import PlainSide
-from ._truth import item_truth, record_shares
+from ._truth import ItemTruth, item_truth, record_shares
 from ._view import EncodedColumn, EncodedView, lu_view
 from .dates import recover_years
-from .frequency import align_frequencies
+from .frequency import align_frequencies, denoise
 from .graph import match_graphs
 from .patterns import mine_patterns
-from .selftest import blocking_components, qgram_columns, token_bits_of
+from .selftest import blocking_components, dice_bits_of, flip_probability, qgram_columns, token_bits_of
 
 __all__ = ["AttackFigure", "AttackReport", "run_attacks", "ATTACKS"]
 
@@ -83,29 +83,33 @@ class AttackReport:
         raise KeyError((attack, column))
 
 
-def _right(guesses: np.ndarray, truth: np.ndarray) -> np.ndarray:
-    return np.fromiter((g is not None and g == t for g, t in zip(guesses.tolist(), truth.tolist())), bool,
-                       count=len(guesses))
-
-
 class _Scorer:
     """Scores per-item guesses of one column against its truth, on real records only."""
 
-    def __init__(self, col: EncodedColumn, truth_keys: np.ndarray, real: np.ndarray, prior_key: Any) -> None:
+    def __init__(self, col: EncodedColumn, truth: ItemTruth, real: np.ndarray, prior_key: Any,
+                 attacked: EncodedColumn) -> None:
         self.col = col
-        self.truth = truth_keys
+        self.attacked = attacked  # what the attacks see: the column, or its BLIP-denoised form
+        self.item_truth = truth
+        self.truth = truth.keys
         self.mask = real[col.owners]
         self.real_col = EncodedColumn(col.name, col.kind, col.n_records, col.owners[self.mask],
                                       col.classes[self.mask], col.distinct)
-        self.prior = float(np.mean(truth_keys[self.mask] == prior_key)) if self.mask.any() else 0.0
+        self.prior = float(np.mean(self.truth[self.mask] == prior_key)) if self.mask.any() else 0.0
 
     def figure(self, attack: str, guesses: np.ndarray, **extra: Any) -> AttackFigure:
-        right = _right(guesses, self.truth)[self.mask]
+        right = self.item_truth.right(self.col, guesses)[self.mask]
         share = float(right.mean()) if len(right) else 0.0
         any_, all_ = record_shares(self.real_col, right) if self.col.kind != "filter" else (None, None)
         return AttackFigure(attack, self.col.name, int(self.mask.sum()), round(share, 4),
                             None if any_ is None else round(any_, 4), None if all_ is None else round(all_, 4),
                             round(self.prior, 4), round(100 * (share - self.prior), 2), **extra)
+
+
+def _denoised_note(sc: _Scorer) -> str:
+    if sc.attacked is sc.col:
+        return ""
+    return f"BLIP undone by clustering {len(sc.col.distinct)} encodings into {len(sc.attacked.distinct)}"
 
 
 def _top10(col: EncodedColumn, class_guesses: np.ndarray, truth_keys: np.ndarray) -> float:
@@ -129,11 +133,12 @@ def run_attacks(exports: Sequence[EncodedExport], public: PlainSide, truth: Plai
     figures: list[AttackFigure] = []
     seconds: dict[str, float] = {}
     scorers: dict[str, _Scorer] = {}
+    flips = flip_probability(view.schema)
     for name, col in view.columns.items():
         if name in public.columns and name in truth.columns:
-            keys = item_truth(col, truth.columns[name]).keys
             counts = public.columns[name].counts()
-            scorers[name] = _Scorer(col, keys, real, counts.index[0] if len(counts) else None)
+            scorers[name] = _Scorer(col, item_truth(col, truth.columns[name]), real,
+                                    counts.index[0] if len(counts) else None, denoise(col, flips))
     for attack in attacks:
         start = time.perf_counter()
         if progress is not None:
@@ -141,7 +146,7 @@ def run_attacks(exports: Sequence[EncodedExport], public: PlainSide, truth: Plai
         if attack == "frequency":
             figures += _frequency(view, public, scorers)
         elif attack == "dates":
-            figures += _dates(view, public, truth, real)
+            figures += _dates(view, public, truth, real, scorers)
         elif attack == "patterns":
             figures += _patterns(view, public, scorers, known_seeds)
         else:
@@ -153,10 +158,12 @@ def run_attacks(exports: Sequence[EncodedExport], public: PlainSide, truth: Plai
 def _frequency(view: EncodedView, public: PlainSide, scorers: dict[str, _Scorer]) -> list[AttackFigure]:
     out = []
     for name, sc in scorers.items():
-        al = align_frequencies(sc.col, public.columns[name])
+        col = sc.attacked
+        al = align_frequencies(col, public.columns[name])
         low = len(public.columns[name].counts()) <= LOW_ENTROPY_VALUES
-        out.append(sc.figure("frequency", al.item_guesses(sc.col), estimated=round(al.expected_share, 4),
-                             top10=_top10(sc.col, al.guesses, sc.truth), low_entropy=low))
+        out.append(sc.figure("frequency", al.item_guesses(col), estimated=round(al.expected_share, 4),
+                             top10=_top10(col, al.guesses, sc.truth), low_entropy=low,
+                             note=_denoised_note(sc)))
     return out
 
 
@@ -179,10 +186,11 @@ def _purity(groups: np.ndarray, labels: np.ndarray) -> float:
     return float(best.sum() / len(groups))
 
 
-def _dates(view: EncodedView, public: PlainSide, truth: PlainSide, real: np.ndarray) -> list[AttackFigure]:
+def _dates(view: EncodedView, public: PlainSide, truth: PlainSide, real: np.ndarray,
+           scorers: dict[str, _Scorer]) -> list[AttackFigure]:
     out = []
     for name, years in public.years.items():
-        col = view.columns.get(name)
+        col = scorers[name].attacked if name in scorers else view.columns.get(name)
         if col is None or name not in truth.years:
             continue
         true_years = truth.years[name][col.owners]
@@ -234,22 +242,23 @@ def _patterns(view: EncodedView, public: PlainSide, scorers: dict[str, _Scorer],
         if sc is None:
             continue
         bits = token_bits_of(view.schema, name)
-        al = align_frequencies(sc.col, public.columns[name])
+        col = sc.attacked
+        al = align_frequencies(col, public.columns[name])
         seeds = {int(c): al.guesses[c] for c in np.flatnonzero(al.confidence >= 0.5)}
-        pa = mine_patterns(sc.col, public.columns[name], seeds, token_bits=bits)
+        pa = mine_patterns(col, public.columns[name], seeds, token_bits=bits)
         combined = np.where(pa.guesses == None, al.guesses, pa.guesses)  # noqa: E711 - elementwise
-        out.append(sc.figure("patterns (seeded by frequency)", combined[sc.col.classes],
-                             estimated=round(pa.decoded_share(sc.col), 4),
+        out.append(sc.figure("patterns (seeded by frequency)", combined[col.classes],
+                             estimated=round(pa.decoded_share(col), 4),
                              note=f"{pa.seeds} seeds, {pa.patterns} q-gram patterns; frequency guess "
                                   f"where nothing is decoded"))
         if known_seeds <= 0:
             continue
-        per_class = np.full(len(sc.col.distinct), None, dtype=object)
-        per_class[sc.col.classes] = sc.truth
-        order = np.argsort(-sc.col.counts, kind="stable")[:known_seeds]
+        per_class = np.full(len(col.distinct), None, dtype=object)
+        per_class[col.classes] = sc.truth
+        order = np.argsort(-col.counts, kind="stable")[:known_seeds]
         known = {int(c): per_class[c] for c in order if per_class[c] is not None}
-        pa = mine_patterns(sc.col, public.columns[name], known, token_bits=bits)
-        out.append(sc.figure(f"patterns ({known_seeds} most frequent known)", pa.item_guesses(sc.col),
+        pa = mine_patterns(col, public.columns[name], known, token_bits=bits)
+        out.append(sc.figure(f"patterns ({known_seeds} most frequent known)", pa.item_guesses(col),
                              note=f"{pa.patterns} q-gram patterns"))
     return out
 
@@ -260,10 +269,12 @@ def _graph(view: EncodedView, public: PlainSide, scorers: dict[str, _Scorer]) ->
         sc = scorers.get(name)
         if sc is None:
             continue
-        al = align_frequencies(sc.col, public.columns[name])
+        col = sc.attacked
+        al = align_frequencies(col, public.columns[name])
         anchors = {int(c): al.guesses[c] for c in np.flatnonzero(al.confidence >= 0.5)}
-        ga = match_graphs(sc.col, public.columns[name], token_bits=token_bits_of(view.schema, name),
-                          anchors=anchors)
-        out.append(sc.figure("graph matching", ga.item_guesses(sc.col),
+        # denoised filters are majority votes: the Dice model of unhardened filters holds again
+        bits = token_bits_of(view.schema, name) if col is not sc.col else dice_bits_of(view.schema, name)
+        ga = match_graphs(col, public.columns[name], token_bits=bits, anchors=anchors)
+        out.append(sc.figure("graph matching", ga.item_guesses(col),
                              note=f"{ga.nodes} nodes per graph, {ga.anchors} anchors"))
     return out

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .. import io, synth
-from ..config import ExportConfig
+from ..config import ExportConfig, HardeningSpec
 from ..encode import encode
 from ..encoded import EncodedExport
 from ..keys import ProjectSecret
@@ -74,14 +74,19 @@ def _kept(frame: pd.DataFrame, config: ExportConfig, reference_map: pd.DataFrame
 
 
 def synthetic_scenario(persons: int, *, seed: int = 1, public_seed: int = 2, dummies: float = 0.0,
-                       secret: ProjectSecret | None = None) -> Scenario:
-    """Encoded synthetic exports with truth and a public sample (see the module docstring)."""
+                       hardening: HardeningSpec | None = None, secret: ProjectSecret | None = None) -> Scenario:
+    """Encoded synthetic exports with truth and a public sample (see the module docstring).
+
+    ``hardening`` replaces the shipped schema's hardening (for what-if runs of the attacks)."""
     if public_seed == seed:
         raise ValueError("'public_seed' must differ from 'seed': the attacker's sample is other people")
     seconds: dict[str, float] = {}
     start = time.perf_counter()
     data = synth.generate(persons, seed=seed)
     configs = agency_configs(data)
+    if hardening is not None:
+        configs = {a: dataclasses.replace(c, schema=dataclasses.replace(c.schema, hardening=hardening))
+                   for a, c in configs.items()}
     seconds["generate"] = round(time.perf_counter() - start, 2)
     start = time.perf_counter()
     exports, truths, reals = [], [], []

@@ -41,12 +41,12 @@ from ..errors import DataError
 from ._plain import PlainSide, public_sample
 from ._view import EncodedColumn, EncodedView, lu_view
 from .dates import recover_years, subset_structure
-from .frequency import align_frequencies
+from .frequency import align_frequencies, denoise
 from .graph import match_graphs
 from .patterns import mine_patterns
 
 __all__ = ["ColumnProfile", "BlockingProfile", "Expectation", "PrivacyAudit", "audit_privacy",
-           "blocking_components", "field_of", "token_bits_of", "qgram_columns"]
+           "blocking_components", "field_of", "token_bits_of", "dice_bits_of", "flip_probability", "qgram_columns"]
 
 FEW_VALUES = 64
 _QGRAM_TOKENS = ("bigram", "trigram", "folded_bigram", "folded_trigram", "skeleton_bigram")
@@ -112,6 +112,19 @@ def field_of(schema: Schema | None, column: str) -> FieldSpec | None:
 def token_bits_of(schema: Schema | None, column: str) -> dict[str, int] | None:
     spec = field_of(schema, column)
     return dict(spec.tokens) if spec is not None else None
+
+
+def dice_bits_of(schema: Schema | None, column: str) -> dict[str, int] | None:
+    """Bits per token for predicting filter Dice from tokens: only while the hardening keeps
+    the filter algebra (balancing, folding and BLIP change it: graph matching then calibrates)."""
+    hard = schema.hardening if schema is not None else None
+    if hard is not None and (hard.balance or hard.xor_fold or hard.blip_probability > 0):
+        return None
+    return token_bits_of(schema, column)
+
+
+def flip_probability(schema: Schema | None) -> float:
+    return schema.hardening.blip_probability if schema is not None else 0.0
 
 
 def qgram_columns(view: EncodedView) -> list[str]:
@@ -264,7 +277,7 @@ def _expectations(view: EncodedView, public: PlainSide) -> list[Expectation]:
     out = []
     for name, col in view.columns.items():
         if name in public.columns:
-            al = align_frequencies(col, public.columns[name])
+            al = align_frequencies(denoise(col, flip_probability(view.schema)), public.columns[name])
             out.append(Expectation("frequency", name, round(al.expected_share, 4),
                                    f"top-10 encodings named right: {al.expected_top_share():.2f} (estimated)"))
     for name, years in public.years.items():
@@ -276,13 +289,16 @@ def _expectations(view: EncodedView, public: PlainSide) -> list[Expectation]:
     for name in qgram_columns(view):
         if name not in public.columns:
             continue
-        col, bits = view.columns[name], token_bits_of(view.schema, name)
+        raw, bits = view.columns[name], token_bits_of(view.schema, name)
+        col = denoise(raw, flip_probability(view.schema))
         al = align_frequencies(col, public.columns[name])
         seeds = {int(c): al.guesses[c] for c in np.flatnonzero(al.confidence >= 0.5)}
         pa_ = mine_patterns(col, public.columns[name], seeds, token_bits=bits)
         out.append(Expectation("patterns (seeded by frequency)", name, round(pa_.decoded_share(col), 4),
-                               f"{pa_.patterns} q-gram patterns learned; share of items decoded"))
-        ga = match_graphs(col, public.columns[name], token_bits=bits, anchors=seeds)
+                               f"{pa_.patterns} q-gram patterns learned; share of items decoded (an upper "
+                               f"bound: not every decode is right)"))
+        ga = match_graphs(col, public.columns[name], anchors=seeds,
+                          token_bits=bits if col is not raw else dice_bits_of(view.schema, name))
         out.append(Expectation("graph matching", name, round(ga.anchored_share(col), 4),
                                f"share of items in confidently matched nodes ({ga.anchors} of {ga.nodes})"))
     return out
