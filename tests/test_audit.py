@@ -159,6 +159,22 @@ def test_rank_confidence_trusts_gaps_not_ties():
     assert conf[0] > 0.99 and conf[1] > 0.99 and (conf[2:] <= 1 / 3 + 1e-9).all()
 
 
+def test_denoise_recovers_values_under_random_bit_flips():
+    from linkage.audit._view import distinct_rows
+    from linkage.audit.frequency import denoise
+
+    rng = np.random.default_rng(0)
+    values = rng.integers(0, 256, (40, 32), dtype=np.uint8)
+    which = rng.integers(0, 40, 4000)
+    noisy = np.unpackbits(values[which], axis=1).astype(bool) ^ (rng.random((4000, 256)) < 0.05)
+    distinct, classes = distinct_rows(np.packbits(noisy, axis=1))
+    col = EncodedColumn("f_x", "filter", 4000, np.arange(4000), classes, distinct)
+    clean = denoise(col, 0.05)
+    assert len(clean.distinct) == 40
+    assert (clean.distinct[clean.classes] == values[which]).all()
+    assert denoise(col, 0.0) is col
+
+
 def test_frequency_alignment_names_a_low_entropy_column(scenario):
     view = lu_view(scenario.exports)
     col = view.columns["f_sex"]

@@ -71,8 +71,10 @@ def key_tokens(key: str) -> list[tuple[str, str]]:
 
 
 def _value_key(kind: str, tokens: Sequence[tuple[str, int]], value: Any, salt: str) -> str:
-    out = sorted(f"{tk}{_KIND_SEP}{t}" for tk, _ in tokens for t in value_tokens(kind, tk, value))
-    return (f"{salt}{_TOKEN_SEP}" if salt else "") + _TOKEN_SEP.join(out)
+    """Sorted ``kind=token`` strings; a salt prefixes every token (as the encoder salts them)."""
+    prefix = f"{salt}\x1f" if salt else ""
+    out = sorted(f"{tk}{_KIND_SEP}{prefix}{t}" for tk, _ in tokens for t in value_tokens(kind, tk, value))
+    return _TOKEN_SEP.join(out)
 
 
 def _salt_per_record(columns: Mapping[str, Column], schema: Schema, n: int) -> np.ndarray:

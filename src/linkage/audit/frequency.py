@@ -102,13 +102,16 @@ def align_frequencies(encoded: EncodedColumn, public: PlainColumn) -> FrequencyA
     return FrequencyAlignment(encoded.name, guesses, confidence, prior, counts)
 
 
+_CHUNK_ROWS = 20_000
+
+
 def _popcount_rows(words: np.ndarray) -> np.ndarray:
     if hasattr(np, "bitwise_count"):
         return np.bitwise_count(words).sum(axis=1, dtype=np.int64)
     return np.unpackbits(words.view(np.uint8), axis=1).sum(axis=1, dtype=np.int64)
 
 
-def denoise(encoded: EncodedColumn, flip_probability: float, *, max_values: int = 6000,
+def denoise(encoded: EncodedColumn, flip_probability: float, *, max_values: int = 20_000,
             refine_up_to: int = 256) -> EncodedColumn:
     """Undo random bit flips (BLIP) by clustering the noisy copies of each value.
 
@@ -140,9 +143,15 @@ def denoise(encoded: EncodedColumn, flip_probability: float, *, max_values: int 
         n_groups += 1
     order = np.argsort(cluster, kind="stable")
     starts = np.flatnonzero(np.r_[True, np.diff(cluster[order]) != 0])
-    bits = np.unpackbits(encoded.distinct[order], axis=1).astype(np.float32) * counts[order][:, None]
-    votes = np.add.reduceat(bits, starts, axis=0)
-    centres = votes >= 0.5 * np.add.reduceat(counts[order], starts)[:, None]
+    ends = np.r_[starts[1:], len(order)]
+    centres = np.zeros((n_groups, encoded.num_bits), bool)
+    step = max(1, _CHUNK_ROWS // max(1, len(order) // n_groups))
+    for g0 in range(0, n_groups, step):  # in slices of groups: the unpacked bits stay small
+        rows = order[starts[g0] : ends[min(g0 + step, n_groups) - 1]]
+        bits = np.unpackbits(encoded.distinct[rows], axis=1).astype(np.float32) * counts[rows][:, None]
+        local = starts[g0 : g0 + step] - starts[g0]
+        votes = np.add.reduceat(bits, local, axis=0)
+        centres[g0 : g0 + step] = votes >= 0.5 * np.add.reduceat(counts[rows], local)[:, None]
     if n_groups <= refine_up_to:
         plain = np.unpackbits(encoded.distinct, axis=1).astype(np.int16)
         distance = np.stack([np.abs(plain - c.astype(np.int16)).sum(axis=1) for c in centres], axis=1)
