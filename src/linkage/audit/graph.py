@@ -68,17 +68,25 @@ def _dice_bits(bits: np.ndarray) -> np.ndarray:
 
 
 def _token_masses(keys: np.ndarray, token_bits: Mapping[str, int] | None) -> tuple[np.ndarray, np.ndarray]:
-    """Shared token bits of every pair of values and each value's own (bits per token as weights)."""
+    """Shared token bits of every pair of values and each value's own (bits per token as weights).
+    Only tokens of two or more values get a column: the others add to a value's own mass only."""
+    entries = [(i, token, float((token_bits or {}).get(kind, 1)) or 1.0)
+               for i, key in enumerate(keys.tolist()) for kind, token in key_tokens(key)]
+    mass = np.zeros(len(keys))
+    np.add.at(mass, [i for i, _, _ in entries], [w for _, _, w in entries])
+    holders: dict[str, int] = {}
+    for _, token, _ in entries:
+        holders[token] = holders.get(token, 0) + 1
     index: dict[str, int] = {}
     rows, cols, weights = [], [], []
-    for i, key in enumerate(keys.tolist()):
-        for kind, token in key_tokens(key):
+    for i, token, w in entries:
+        if holders[token] > 1:
             rows.append(i)
             cols.append(index.setdefault(token, len(index)))
-            weights.append(float((token_bits or {}).get(kind, 1)) or 1.0)
+            weights.append(w)
     inc = np.zeros((len(keys), max(len(index), 1)), np.float32)
     inc[rows, cols] = np.sqrt(weights)
-    return inc @ inc.T, (inc * inc).sum(axis=1)
+    return inc @ inc.T, mass
 
 
 def _predicted_dice(keys: np.ndarray, token_bits: Mapping[str, int], num_bits: int) -> np.ndarray:

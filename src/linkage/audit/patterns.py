@@ -58,39 +58,59 @@ class PatternAttack:
 
 @dataclass(frozen=True, slots=True)
 class _Vocabulary:
+    """Public values and their tokens, sparse: value ``i`` holds ``indices[indptr[i]:indptr[i + 1]]``."""
+
     keys: np.ndarray  # object, distinct public keys, most frequent first
     counts: np.ndarray
     tokens: list[str]  # distinct tokens
     token_kind: list[str]
-    incidence: np.ndarray  # (n_keys, n_tokens) bool
+    indptr: np.ndarray
+    indices: np.ndarray
     support: np.ndarray  # per token: share of public items containing it
 
+    @property
+    def owners(self) -> np.ndarray:
+        """The value of each entry of ``indices``."""
+        return np.repeat(np.arange(len(self.keys)), np.diff(self.indptr))
 
-def _vocabulary(public: PlainColumn) -> _Vocabulary:
-    counts = public.counts()
+    def dense(self, columns: np.ndarray) -> np.ndarray:
+        """(values x len(columns)) bool: which of the tokens ``columns`` each value has."""
+        position = np.full(len(self.tokens), -1, np.int64)
+        position[columns] = np.arange(len(columns))
+        out = np.zeros((len(self.keys), len(columns)), bool)
+        hit = position[self.indices]
+        out[self.owners[hit >= 0], hit[hit >= 0]] = True
+        return out
+
+
+def _vocabulary(public: PlainColumn, max_values: int) -> _Vocabulary:
+    counts = public.counts().iloc[:max_values]
     keys = counts.index.to_numpy(dtype=object)
     index: dict[str, int] = {}
     kinds: list[str] = []
-    rows, cols = [], []
-    for i, key in enumerate(keys.tolist()):
+    indptr, indices = [0], []
+    for key in keys.tolist():
         for kind, token in key_tokens(key):
             j = index.setdefault(token, len(index))
             if j == len(kinds):
                 kinds.append(kind)
-            rows.append(i)
-            cols.append(j)
-    incidence = np.zeros((len(keys), len(index)), bool)
-    incidence[rows, cols] = True
+            indices.append(j)
+        indptr.append(len(indices))
     c = counts.to_numpy(float)
-    support = (c @ incidence) / max(c.sum(), 1.0)
-    return _Vocabulary(keys, c, list(index), kinds, incidence, support)
+    ptr, idx = np.asarray(indptr, np.int64), np.asarray(indices, np.int64)
+    owners = np.repeat(np.arange(len(keys)), np.diff(ptr))
+    support = np.bincount(idx, weights=c[owners], minlength=len(index)) / max(float(public.counts().sum()), 1.0)
+    return _Vocabulary(keys, c, list(index), kinds, ptr, idx, support)
 
 
 def mine_patterns(encoded: EncodedColumn, public: PlainColumn, seed_guesses: Mapping[int, str], *,
                   token_bits: Mapping[str, int] | None = None, min_support: int = 2, rounds: int = 8,
-                  min_confidence: float = 0.5, support_ratio: float = 2.0) -> PatternAttack:
-    """Decode the filters of ``encoded`` from ``seed_guesses`` (class -> public key); see the module."""
-    vocab = _vocabulary(public)
+                  min_confidence: float = 0.5, support_ratio: float = 2.0,
+                  max_values: int = 50_000) -> PatternAttack:
+    """Decode the filters of ``encoded`` from ``seed_guesses`` (class -> public key); see the module.
+
+    Only the ``max_values`` most frequent public values are candidates (memory stays bounded)."""
+    vocab = _vocabulary(public, max_values)
     n_classes = len(encoded.distinct)
     guesses = np.full(n_classes, None, dtype=object)
     if not encoded.has_bits or not vocab.tokens or n_classes == 0:
@@ -130,11 +150,21 @@ def _learn(bits: np.ndarray, counts: np.ndarray, seeds: Mapping[int, int], vocab
         return known
     classes = np.fromiter(seeds.keys(), np.int64)
     values = np.fromiter(seeds.values(), np.int64)
-    holds = vocab.incidence[values]  # seeds x tokens
-    per_token = holds.sum(axis=0)
+    lengths = np.diff(vocab.indptr)[values]
+    seed_of = np.repeat(np.arange(len(values)), lengths)  # entries of the seeds' token lists
+    tokens_of = np.concatenate([vocab.indices[vocab.indptr[v] : vocab.indptr[v + 1]] for v in values.tolist()]
+                               or [np.zeros(0, np.int64)])
+    order = np.argsort(tokens_of, kind="stable")
+    tokens_sorted, seeds_sorted = tokens_of[order], seed_of[order]
+    starts = np.flatnonzero(np.r_[True, tokens_sorted[1:] != tokens_sorted[:-1]]) if len(order) else order
+    ends = np.r_[starts[1:], len(order)]
     total = counts.sum()
-    for t in np.flatnonzero(per_token >= min_support).tolist():
-        members = holds[:, t]
+    for begin, stop in zip(starts.tolist(), ends.tolist()):
+        if stop - begin < min_support:
+            continue
+        t = int(tokens_sorted[begin])
+        members = np.zeros(len(values), bool)
+        members[seeds_sorted[begin:stop]] = True
         key = (t, np.sort(classes[members]).tobytes())
         if key in cache:  # the same seeds teach the same pattern
             continue
@@ -202,8 +232,9 @@ def _decode(fbits: np.ndarray, counts: np.ndarray, vocab: _Vocabulary, patterns:
         return {}
     pat = patterns[idx].astype(np.float32)
     contains = (fbits @ pat.T) >= pat.sum(axis=1)[None, :] - 0.5  # classes x known tokens
-    signature = vocab.incidence[:, idx]
-    known_all = (vocab.incidence & ~known[None, :]).sum(axis=1) == 0
+    signature = vocab.dense(idx)
+    unknown = np.bincount(vocab.owners[~known[vocab.indices]], minlength=len(vocab.keys))
+    known_all = unknown == 0
     rebuilt = (signature.astype(np.float32) @ pat) > 0
     values_of: dict[bytes, list[int]] = {}
     for v, row in enumerate(np.packbits(signature, axis=1)):
