@@ -87,17 +87,29 @@ def rank_confidence(enc_sorted: np.ndarray, pub_sorted: np.ndarray, window: int 
     return np.minimum(conf, 1.0 / run_sizes[run_index.ravel()])
 
 
-def align_frequencies(encoded: EncodedColumn, public: PlainColumn) -> FrequencyAlignment:
-    """Guess each encoding class's value by aligning the two frequency rankings."""
+def align_frequencies(encoded: EncodedColumn, public: PlainColumn, *,
+                      strata: tuple[np.ndarray, np.ndarray] | None = None) -> FrequencyAlignment:
+    """Guess each encoding class's value by aligning the two frequency rankings.
+
+    ``strata`` (a label per encoding class, a label per public key, as in ``public.counts()``)
+    aligns within each label only: for salted encodings, the salt (e.g. the birth year) is
+    learnt elsewhere, and each salt's encodings are ranked against that salt's values.
+    """
     counts = encoded.counts
-    order = np.argsort(-counts, kind="stable")
     pub_counts = public.counts()
     keys = pub_counts.index.to_numpy(dtype=object)
-    m = min(len(order), len(keys))
+    pub_values = pub_counts.to_numpy(float)
+    enc_label, pub_label = strata if strata is not None else (np.zeros(len(counts), object),
+                                                              np.zeros(len(keys), object))
     guesses = np.full(len(counts), None, dtype=object)
-    guesses[order[:m]] = keys[:m]
     confidence = np.zeros(len(counts))
-    confidence[order[:m]] = rank_confidence(counts[order].astype(float), pub_counts.to_numpy(float))
+    for label in set(pub_label.tolist()):
+        mine = np.flatnonzero(enc_label == label)
+        theirs = np.flatnonzero(pub_label == label)
+        order = mine[np.argsort(-counts[mine], kind="stable")]
+        m = min(len(order), len(theirs))
+        guesses[order[:m]] = keys[theirs[:m]]
+        confidence[order[:m]] = rank_confidence(counts[order].astype(float), pub_values[theirs])
     prior = keys[0] if len(keys) else None
     return FrequencyAlignment(encoded.name, guesses, confidence, prior, counts)
 

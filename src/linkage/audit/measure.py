@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..encoded import EncodedExport
 from ._plain import PlainSide
@@ -40,7 +41,7 @@ from .dates import recover_years
 from .frequency import align_frequencies, denoise
 from .graph import match_graphs
 from .patterns import mine_patterns
-from .selftest import blocking_components, dice_bits_of, flip_probability, qgram_columns, token_bits_of
+from .selftest import blocking_components, dice_bits_of, field_of, flip_probability, qgram_columns, token_bits_of
 
 __all__ = ["AttackFigure", "AttackReport", "run_attacks", "ATTACKS"]
 
@@ -155,15 +156,52 @@ def run_attacks(exports: Sequence[EncodedExport], public: PlainSide, truth: Plai
     return AttackReport(view.n_records, int(real.sum()), tuple(figures), seconds)
 
 
+def _salt_of_records(view: EncodedView, public: PlainSide, scorers: dict[str, _Scorer]) -> np.ndarray | None:
+    """Per record, the salt the attacker recovers (a salted schema only): the birth year from the
+    date structure, or a code field's value from frequency alignment ("" where none)."""
+    salt_field = view.schema.hardening.salt_field if view.schema is not None else None
+    spec = field_of(view.schema, salt_field) if salt_field else None
+    sc = scorers.get(f"f_{salt_field}") if salt_field else None
+    if spec is None or sc is None:
+        return None
+    out = np.full(view.n_records, "", dtype=object)
+    col = sc.attacked
+    if spec.kind == "date" and f"f_{salt_field}" in public.years:
+        years = recover_years(col, public.years[f"f_{salt_field}"]).item_years(col)
+        out[col.owners] = np.asarray([f"{y:04d}" if y else "" for y in years.tolist()], dtype=object)
+    else:
+        guesses = align_frequencies(col, public.columns[sc.col.name]).item_guesses(col)
+        out[col.owners] = np.asarray([g.split(":", 1)[-1] if isinstance(g, str) else "" for g in guesses.tolist()],
+                                     dtype=object)
+    return out
+
+
+def _strata(col: EncodedColumn, public_keys: np.ndarray, salts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Salt label per class (its records' most common recovered salt) and per public key."""
+    frame = pd.DataFrame({"c": col.classes, "s": salts[col.owners]})
+    majority = frame.groupby("c")["s"].agg(lambda x: x.value_counts().index[0])
+    enc = np.full(len(col.distinct), "", dtype=object)
+    enc[majority.index.to_numpy()] = majority.to_numpy()
+    pub = np.asarray([k.split("=", 1)[1].split("\x1f", 1)[0] if isinstance(k, str) and "\x1f" in k else ""
+                      for k in public_keys.tolist()], dtype=object)
+    return enc, pub
+
+
 def _frequency(view: EncodedView, public: PlainSide, scorers: dict[str, _Scorer]) -> list[AttackFigure]:
     out = []
+    salts = _salt_of_records(view, public, scorers)
+    salt_column = f"f_{view.schema.hardening.salt_field}" if salts is not None and view.schema else None
     for name, sc in scorers.items():
         col = sc.attacked
-        al = align_frequencies(col, public.columns[name])
+        strata = None
+        if salts is not None and name != salt_column and name.startswith("f_"):
+            strata = _strata(col, public.columns[name].counts().index.to_numpy(dtype=object), salts)
+        al = align_frequencies(col, public.columns[name], strata=strata)
         low = len(public.columns[name].counts()) <= LOW_ENTROPY_VALUES
         out.append(sc.figure("frequency", al.item_guesses(col), estimated=round(al.expected_share, 4),
                              top10=_top10(col, al.guesses, sc.truth), low_entropy=low,
-                             note=_denoised_note(sc)))
+                             note=_denoised_note(sc) + ("; within the salt recovered per record"
+                                                        if strata is not None else "")))
     return out
 
 
