@@ -36,6 +36,7 @@ import linkage
 from linkage import io, jobs, seal
 from linkage.errors import LinkageError
 from linkage.keys import generate_secret
+from linkage.audit import audit_privacy
 
 EXIT_QUARANTINE = 8
 
@@ -438,6 +439,50 @@ def demo(out_dir: Path, persons: int, seed: int, force: bool) -> None:
     for v in summary.views:
         click.echo(f"view of {v.recipient:<22} {v.persons:>6} persons from {v.envelopes:>6} envelopes, "
                    f"{v.duplicate_entities:>4} own duplicates to merge -> {v.view}")
+
+
+# --------------------------------------------------------------------------------- audit-privacy
+
+
+@cli.command("audit-privacy")
+@click.argument("encoded", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--public-sample", "public_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Plaintext CSV the attacker may hold (columns given_name, family_name, full_name, father_name, "
+                   "original_name, birth_date as YYYY-MM-DD, sex, nationality, place; any subset): also estimate "
+                   "how much each attack re-identifies.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@_handle_errors
+def audit_privacy_cmd(encoded: tuple[Path, ...], public_path: Path | None, as_json: bool) -> None:
+    """Self-test ENCODED exports for what the linkage unit could learn from them (no key needed).
+
+    Reports per encoding column how many distinct encodings there are, how large the largest
+    equal-encoding classes are and flags (deterministic, few values, nested bit patterns); the
+    groups that blocking keys tie together; envelope sizes against name lengths. With
+    --public-sample it runs frequency alignment, the birth-year structure attack, pattern mining
+    and graph matching and prints the share of items each expects to re-identify (estimates:
+    benchmarks/attacks.py measures them against the truth).
+    """
+    public = io.read_string_csv(public_path) if public_path is not None else None
+    report = audit_privacy([io.read_encoded(p) for p in encoded], public=public)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2, sort_keys=True))
+        return
+    click.echo(f"{report.records} records in {len(report.exports)} export(s) ({', '.join(report.exports)})")
+    click.echo(f"  {'column':<16} {'kind':<12} {'items':>8} {'distinct':>8} {'largest':>8} {'entropy':>8}  flags")
+    for c in report.columns:
+        click.echo(f"  {c.column:<16} {c.kind:<12} {c.items:>8} {c.distinct:>8} {c.largest_class_share:>8.2%} "
+                   f"{c.entropy_bits:>8.2f}  {', '.join(c.flags)}")
+    for b in report.blocking:
+        purity = "n/a" if b.date_group_purity is None else f"{b.date_group_purity:.1%}"
+        click.echo(f"  {b.column}: {b.groups} groups of records sharing digests (largest {b.largest_group_share:.1%}"
+                   f" of records); purity against date groups {purity}")
+    if report.expectations:
+        click.echo("expected re-identification (share of items, estimated without truth):")
+        for e in report.expectations:
+            click.echo(f"  {e.attack:<32} {e.column:<16} {e.expected_share:>7.2%}  {e.note}")
+    click.echo("findings:" if report.findings else "findings: none")
+    for finding in report.findings:
+        click.echo(f"  - {finding}")
 
 
 def main() -> None:  # pragma: no cover - console entry point
