@@ -26,7 +26,7 @@ from .names import folded, koelner, metaphone, skeleton
 from .normalize import DateValue
 
 __all__ = ["MONTH_DAY_WINDOWS", "value_tokens", "blocking_values", "component_ids", "date_array", "qgrams",
-           "final_letter", "TOKENIZERS", "DERIVATIONS", "Incidence", "incidence"]
+           "final_letter", "part_pairs", "TOKENIZERS", "DERIVATIONS", "Incidence", "incidence"]
 
 PAD = "_"
 
@@ -149,6 +149,14 @@ DERIVATIONS: dict[tuple[str, str], Callable[[Any], list[str]]] = {
 def value_tokens(kind: str, token_kind: str, value: Any) -> list[str]:
     """Distinct tokens of ``value`` for one token kind, in first-appearance order."""
     return list(dict.fromkeys(TOKENIZERS[(kind, token_kind)](value)))
+
+
+def part_pairs(components: Sequence[str]) -> list[str]:
+    """The record-level blocking components of ``skeleton_pair``: every unordered pair of distinct
+    (non-empty) derived parts of one record, as ``"a b"`` with ``a < b``, sorted (the reference
+    of the encoder's vectorised derivation)."""
+    distinct = sorted({c for c in components if c})
+    return [f"{a} {b}" for i, a in enumerate(distinct) for b in distinct[i + 1:]]
 
 
 def blocking_values(kind: str, derivation: str, value: Any) -> list[str]:

@@ -33,7 +33,7 @@ from ..config import DateSpec, ExportConfig, InputSpec, ROLE_KINDS, Schema
 from ..encoded import block_column, field_column
 from ..errors import DataError
 from ..normalize import DateValue
-from ..tokens import blocking_values, value_tokens
+from ..tokens import blocking_values, part_pairs, value_tokens
 
 __all__ = ["PlainColumn", "PlainSide", "plain_side", "plain_side_of_frame", "public_sample", "concat_sides",
            "key_tokens", "PUBLIC_DATE_FORMATS"]
@@ -142,9 +142,12 @@ def _blocking_keys(columns: Mapping[str, Column], schema: Schema, components: Se
         values: list[list[str]] = [[] for _ in range(n)]
         if col is not None:
             kind = schema.field(field_name).kind
-            derived = [blocking_values(kind, derivation, v) for v in col.values]
+            record_level = derivation == "skeleton_pair"  # pairs of the record's part skeletons
+            derived = [blocking_values(kind, "skeleton" if record_level else derivation, v) for v in col.values]
             for row, code in zip(col.rows.tolist(), col.codes.tolist()):
                 values[row].extend(derived[code])
+            if record_level:
+                values = [part_pairs(v) for v in values]
         for row in range(n):
             per_row[row].append(values[row])
     owners, keys = [], []
