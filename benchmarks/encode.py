@@ -40,8 +40,9 @@ from linkage.seal import Keyring, generate_recipient_key
 HERE = Path(__file__).resolve().parent
 CONFIGS = HERE.parent / "configs"
 SECRET = ProjectSecret(bytes(range(32)))
+#: FEBRL's fields without soc_sec_id (an identifier real agencies do not share), on both sides.
 FEBRL_FIELDS = ["given_name", "surname", "street_number", "address_1", "address_2", "suburb", "postcode",
-                "state", "date_of_birth", "soc_sec_id"]
+                "state", "date_of_birth"]
 
 
 def synthetic_jobcentre(records: int, seed: int = 7) -> tuple[pd.DataFrame, str, pd.DataFrame]:

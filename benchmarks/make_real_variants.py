@@ -1,7 +1,7 @@
 """Build benchmarks/data/real_name_variants.tsv from the person-name data of rigour 1.8.2.
 
-Usage: pip download --no-deps -d /tmp/rigour rigour==1.8.2
-       python benchmarks/make_real_variants.py /tmp/rigour/rigour-1.8.2-py3-none-any.whl
+Usage: pip download --no-deps -d DIR rigour==1.8.2
+       python benchmarks/make_real_variants.py DIR/rigour-1.8.2-py3-none-any.whl
 
 Source: ``rigour/data/names/persons.txt`` of the rigour wheel 1.8.2 (PyPI; MIT licence, (c)
 OpenSanctions Datenbanken GmbH; the name data is taken from Wikidata, CC0). Each line lists the
