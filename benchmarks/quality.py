@@ -10,7 +10,7 @@ Data (names, birth dates and addresses only: no identifier is read anywhere)
   deduplication) and FEBRL4 (two exports of 5,000 records: linkage); the person is the number in
   ``rec-<n>-org`` / ``rec-<n>-dup-<k>``. Encoded with ``benchmarks/febrl_link.toml`` (given name,
   surname, birth date; street number, address 1 and 2, suburb, postcode, state), linked with the
-  default job config. ``soc_sec_id`` is never read, by us or by Splink.
+  default job config. FEBRL's social security number column is never read, by us or by Splink.
 * Synthetic five-agency data, ``linkage.synth.generate(persons, seed)`` (what ``linkage synth``
   writes; written to files and read back in the agencies' own formats). Each agency encodes with
   its shipped config in ``configs/`` and its consent register, as the demo does: records without

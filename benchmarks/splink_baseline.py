@@ -1,6 +1,6 @@
 """Plaintext Splink 5 (DuckDB): the anchor of benchmarks/quality.py, on exactly the records we encode.
 
-Nothing here sees an identifier: FEBRL's ``soc_sec_id`` is never read, and the synthetic agencies'
+Nothing here sees an identifier: FEBRL's social security number column is never read, and the synthetic agencies'
 ids serve only as ``unique_id`` (Splink's row key, not compared). Every threshold is fixed up
 front (clustering at match probability :data:`MATCH_PROBABILITY`); none is chosen with the truth.
 
@@ -18,7 +18,7 @@ Records
   whenever the year is known (placeholder dates such as 1 January and ``00.00.yyyy`` keep just
   the year); ``sex``, ``nationality`` (ISO alpha-3) and ``place`` (normalised text).
 * FEBRL, ``febrl_records(frame, agency)``: the FEBRL columns as they are (already lower case),
-  blanks as None, without ``soc_sec_id``.
+  blanks as None, without the social security number column.
 
 Models (``synth_model()``, ``febrl_model(link_type)``), as Splink's tutorials build them
 ------------------------------------------------------------------------------------------
@@ -30,7 +30,7 @@ Models (``synth_model()``, ``febrl_model(link_type)``), as Splink's tutorials bu
   on place. Prediction blocking: first_name + surname, surname + birth_year, first_name +
   birth_year, dob. Prior from first_name + surname + dob and (first_name, surname within
   Levenshtein 2, dob); EM blocked on first_name + surname, then on dob.
-* FEBRL (the febrl3 / febrl4 examples of Splink's documentation, without soc_sec_id and with
+* FEBRL (the febrl3 / febrl4 examples of Splink's documentation, without the social security number and with
   every address field): ``dedupe_only`` for one export, ``link_and_dedupe`` for two (the task our
   linkage solves; it is not told that FEBRL4 is one-to-one). ``NameComparison`` with term
   frequencies on given_name and surname; ``DateOfBirthComparison`` (``%Y%m%d``, impossible dates
