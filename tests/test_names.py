@@ -452,7 +452,7 @@ def test_full_name_column_splits_like_separate_columns(columns):
         ("حسين زاده", ("husseinzadeh",)),
         ("حسین\u200cزاده", ("husseinzadeh",)),  # zero-width non-joiner between the parts
         # kinship and kunya
-        ("محمد بن سلمان", ("mohammad", "salaman")),
+        ("محمد بن سلمان", ("mohammad", "salman")),
         ("أبو بكر", ("abubakar",)),
         # title words dropped
         ("الدكتور محمد", ("mohammad",)),
@@ -465,25 +465,25 @@ def test_full_name_column_splits_like_separate_columns(columns):
         ("ثامر", ("thamar",)),
         ("غالب", ("ghalab",)),
         ("خلود", ("khalud",)),
-        ("رحمة", ("rahama",)),
+        ("رحمة", ("rahma",)),
         ("سمانه", ("samana",)),
         ("بَشّار", ("bashshar",)),
         ("عزت", ("azat",)),
         ("وفا", ("wafa",)),
         # a mid-word ayn is silent but a consonant: a vowel goes before it
         ("مصعب", ("masab",)),
-        ("قربانعلي", ("qarabanali",)),
+        ("قربانعلي", ("qarbanali",)),
         # the article is written with a bare alef: alef with hamza + lam is the word's own
         ("ألوف", ("aluf",)),
         ("الوف", ("waf",)),
         # Persian and Pashto letters
         ("پرویز", ("parviz",)),
-        ("پژمان", ("pazhaman",)),
-        ("چنگیز", ("chanagiz",)),
+        ("پژمان", ("pazhman",)),
+        ("چنگیز", ("changiz",)),
         ("ژیلا", ("zhila",)),
         ("گلاله", ("galala",)),
         ("گل", ("gul",)),
-        ("ښکلی", ("shakali",)),
+        ("ښکلی", ("shakli",)),
         ("ټول", ("tul",)),
     ],
 )
@@ -497,15 +497,19 @@ def test_arabic_script(value, expected):
         ("ثا", "tha"), ("خا", "kha"), ("ذا", "dha"), ("شا", "sha"), ("غا", "gha"), ("قا", "qa"),
         ("پا", "pa"), ("چا", "cha"), ("ژا", "zha"), ("گا", "ga"), ("ڤا", "va"),
         # initial alef and ayn are "a", hamza-below alef "i"
-        ("عزت", "azat"), ("إسلام", "isalam"), ("ابراهيم", "ibrahim"),
+        ("عزت", "azat"), ("إسلام", "islam"), ("ابراهيم", "ibrahim"),
         # waw and yeh: consonants at the start, long vowels inside
-        ("وفا", "wafa"), ("يسرا", "yasara"), ("خلود", "khalud"),
+        ("وفا", "wafa"), ("يسرا", "yasra"), ("خلود", "khalud"),
         # alef maqsura, ta marbuta
-        ("نجوى", "najawa"), ("رحمة", "rahama"),
+        ("نجوى", "najwa"), ("رحمة", "rahma"),
         # written vowel signs, shadda
         ("كَمَال", "kamaal"), ("بَشّار", "bashshar"),
         # hamza dropped
         ("سؤال", "sual"),
+        # unwritten short vowels guessed by syllables (CV, CVC), not between every two consonants
+        ("رستم", "rastam"), ("مجتبی", "majtabi"), ("گلشن", "galshan"), ("عكرمة", "akrama"), ("بشر", "bashar"),
+        # sukun: no vowel
+        ("بِشْر", "bishr"),
     ],
 )
 def test_arabic_letters(word, expected):

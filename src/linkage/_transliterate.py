@@ -24,8 +24,14 @@ Rules
   ``w``/``y`` at the start of a word, beside an alef or before a vowel letter, else the long
   vowels ``u``/``i``; ``ى`` and ``ة`` (and a final ``ه`` after a consonant, the usual spelling of
   ta marbuta and of Persian final ``-e``) are ``a``; written vowel signs are read, shadda doubles
-  a consonant; where two consonants meet with no written vowel between them an ``a`` is
-  inserted (the commonest short vowel): ``حسن`` -> ``hasan``.
+  a consonant (sukun keeps a consonant vowel-less). Short vowels that are not written are
+  guessed by syllables (``CV`` and ``CVC``, the Arabic syllable shapes) rather than between every
+  two consonants: a consonant that starts the word or follows a closed syllable and is followed
+  by another consonant gets an ``a`` (the commonest short vowel), a consonant after a vowel
+  closes its syllable, and a word does not end in two consonants (``a`` goes before the last)
+  unless a sukun or a shadda is written:
+  ``رستم`` -> ``rastam`` (Rustam; not ``rasatam``), ``مجتبی`` -> ``majtabi``, ``حسن`` -> ``hasan``,
+  ``إسلام`` -> ``islam``.
 * **Ethiopic** (Tigrinya, Amharic): each syllable is its consonant plus the vowel of its order
   (1st ``e``, 2nd ``u``, 3rd ``i``, 4th ``a``, 5th ``e``, 6th none, 7th ``o``; after the
   glottal/pharyngeal ``አ``/``ዐ`` the 1st order is ``a`` and the 6th ``i``); labialised forms add
@@ -53,7 +59,7 @@ from ._name_tables import (
 
 __all__ = ["script_of", "transliterate"]
 
-#: Insert ``a`` between two consonants with no written vowel (see the module docstring).
+#: Guess the unwritten short vowel ``a`` by syllables (see the module docstring).
 EPENTHESIS = True
 
 
@@ -160,7 +166,13 @@ def _arabic_letters(word: str) -> str:
     letters = [ch for ch in word if ch != "\u0640"]
     base = [i for i, ch in enumerate(letters) if ch not in _MARKS]
     out: list[str] = []
-    pending_vowel = False  # the previous letter was a consonant with no vowel after it yet
+    # Syllable state of the last letter: "vowel" (a vowel written or guessed), "coda" (a
+    # consonant after a vowel) or "onset" (a consonant that still needs a vowel after it:
+    # at the start of the word, or after a coda).
+    state = "onset_start"
+    last_onset = -1  # index in ``out`` where the pending onset consonant starts
+    sukun_before = False  # the consonant before the pending onset has a written sukun
+    sukun = False
     for pos, i in enumerate(base):
         ch = letters[i]
         prev = letters[base[pos - 1]] if pos else ""
@@ -168,17 +180,40 @@ def _arabic_letters(word: str) -> str:
         first, final = pos == 0, pos + 1 == len(base)
         marks = letters[i + 1 : base[pos + 1] if pos + 1 < len(base) else len(letters)]
         sound, consonant = _arabic_sound(ch, prev, nxt, first, final)
-        if consonant and pending_vowel:
-            out.append("a")  # epenthetic short vowel between two consonants
+        if consonant:
+            if EPENTHESIS and state in ("onset", "onset_start") and pos:
+                out.append("a")  # the pending onset gets the commonest short vowel
+                state = "coda"
+            elif state == "coda":
+                state = "onset"
+                sukun_before = sukun
+            else:
+                state = "coda"
+            if pos == 0:
+                state = "onset_start"
+            last_onset = len(out)
         out.append(sound)
         vowel_mark = ""
+        sukun = False
         for mark in marks:
             if mark == ARABIC_SHADDA and consonant:
                 out.append(sound)
+                state = "onset"
+                last_onset = len(out) - 1
+                sukun_before = True  # a final geminate is not split by a vowel (حجّ -> hajj)
             elif mark in ARABIC_HARAKAT:
                 vowel_mark = ARABIC_HARAKAT[mark]
+            elif mark == "\u0652":
+                sukun = True
         out.append(vowel_mark)
-        pending_vowel = EPENTHESIS and consonant and not vowel_mark and bool(sound)
+        if vowel_mark or not consonant:
+            state = "vowel" if (vowel_mark or sound) else state
+        elif sukun:
+            state = "coda"
+        elif not sound and state == "onset_start":
+            state = "vowel"
+    if EPENTHESIS and state == "onset" and last_onset > 0 and not sukun_before:
+        out.insert(last_onset, "a")  # no final cluster: CVCaC (hasan, not hasn)
     return "".join(out)
 
 
