@@ -116,3 +116,23 @@ def test_name_pair_key_joins_two_shared_parts_in_any_order_and_column(export_con
     assert len(keys[0]) == 3 and keys[0] == keys[1]
     assert not keys[2] & keys[0]  # one part in common is not enough
     assert keys[3] & keys[0]  # {ali, hasan}
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["ali", "hasan", "omar", "mohammed", "ahmad", "karimi", "ben", "abu",
+                                          "x" * 13, "fatima", "zainab", "musa", "isa", "nur"]), max_size=14),
+                min_size=1, max_size=12))
+def test_name_pair_keys_equal_the_reference(records):
+    """The encoder's vectorised part pairs equal tokens.part_pairs per record (any number of parts)."""
+    from linkage._columns import Column
+    from linkage.encode import _part_pairs
+    from linkage.names import skeleton
+    from linkage.tokens import part_pairs
+
+    values = sorted({v for parts in records for v in parts})
+    rows = np.array([r for r, parts in enumerate(records) for _ in parts], np.int64)
+    codes = np.array([values.index(v) for parts in records for v in parts], np.int64)
+    column = Column(len(records), rows, codes, values)
+    owner, ids, vocab = _part_pairs(column, "skeleton")
+    for r, parts in enumerate(records):
+        assert sorted(vocab[i] for i in ids[owner == r]) == part_pairs([skeleton(p) for p in parts])

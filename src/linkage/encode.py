@@ -431,7 +431,9 @@ def _part_pairs(column: Column, derivation: str) -> tuple[np.ndarray, np.ndarray
     keep = np.r_[True, (rows[1:] != rows[:-1]) | (ids[1:] != ids[:-1])]
     rows, ids = rows[keep], ids[keep]
     firsts, seconds, owners = [], [], []
-    for offset in range(1, 12):  # at most max_parts (<= 12) parts per record
+    offset = 0
+    while True:  # the part at each distance behind every part of the same record, until none is left
+        offset += 1
         same = rows[offset:] == rows[:-offset] if len(rows) > offset else np.zeros(0, bool)
         if not same.any():
             break
