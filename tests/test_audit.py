@@ -144,7 +144,7 @@ def test_columns_are_found_by_type_not_by_name(scenario):
     assert view.columns["gender_v2"].kind == "filter" and len(view.columns["gender_v2"].distinct) <= 3
     assert view.columns["record_bits"].kind == "filter"
     assert view.columns["f_name"].kind == "filter_list" and view.columns["bk_name_year"].kind == "digest_list"
-    assert "record_ref" not in view.columns and "scopes" not in view.columns
+    assert "record_ref" not in view.columns
 
 
 def test_truth_of_list_items_is_found_by_peeling():

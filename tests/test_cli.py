@@ -144,7 +144,7 @@ def test_encode_happy_path(encode_args, tmp_path, secret):
     assert export.record_count == 5
     quarantine = pd.read_csv(tmp_path / "input.quarantine.csv")
     assert quarantine.empty and list(quarantine.columns) == ["row_number", "field", "reason"]
-    refmap = pd.read_csv(tmp_path / "input.refmap.csv", dtype=str)
+    refmap = pd.read_csv(tmp_path / "agency.refmap.csv", dtype=str)  # named after the export
     assert refmap["local_id"].tolist() == ["A1", "A2", "A3", "A4", "A5"]
     assert "quarantined" not in result.stderr
 
@@ -154,7 +154,7 @@ def test_encode_with_explicit_side_paths(encode_args, tmp_path):
     result = invoke(*encode_args("--quarantine", q, "--ref-map", ref))
     assert result.exit_code == 0, result.output
     assert q.is_file() and ref.is_file()
-    assert not (tmp_path / "input.refmap.csv").exists()
+    assert not (tmp_path / "agency.refmap.csv").exists()
 
 
 def test_encode_quarantine_is_reported_and_can_fail_the_run(encode_args, write_csv, tmp_path):

@@ -8,7 +8,7 @@ import importlib.util
 import json
 import random
 import tomllib
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +70,7 @@ def hardened(schema_data: dict[str, Any], **hardening: Any) -> Schema:
 
 
 def part_filters(result, row: int, field: str = "f_name") -> list[bytes]:
-    return result.export.table.column(field).to_pylist()[row]
+    return result.table_in_input_order().column(field).to_pylist()[row]
 
 
 PEOPLE = frame([
@@ -127,6 +127,13 @@ def test_golden_vectors(golden_now, golden_committed, case):
     assert now["content_digest"] == committed["content_digest"]
 
 
+def _input_ordered(case: dict[str, Any]) -> dict[str, list[Any]]:
+    """A golden case's columns with rows in input order (the export's rows are in keyed order)."""
+    position = {ref: i for i, ref in enumerate(case["columns"]["record_ref"])}
+    order = [position[ref] for _, ref in case["reference_map"]]
+    return {name: [values[i] for i in order] for name, values in case["columns"].items()}
+
+
 def test_golden_names_case_covers_every_name_and_date_token_kind(golden_committed):
     from linkage import io
     from linkage.config import TOKEN_KINDS
@@ -137,7 +144,7 @@ def test_golden_names_case_covers_every_name_and_date_token_kind(golden_committe
     assert {kind for kind, _ in fields["birth_date"].tokens} == set(TOKEN_KINDS["date"])
     derivations = {c.split(".")[1] for key in schema.blocking for c in key.components if c.split(".")[0] == "name"}
     assert derivations | {"part", "prefix3"} >= {"skeleton", "phonetic"}
-    columns = golden_committed["cases"]["names"]["columns"]
+    columns = _input_ordered(golden_committed["cases"]["names"])
     names = columns["f_name"]
     # Mohammed Alhasan / محمد الحسن and Muhamad Hasan share the canonical part "hasan"
     assert set(names[0]) & set(names[1])
@@ -147,7 +154,8 @@ def test_golden_names_case_covers_every_name_and_date_token_kind(golden_committe
 
 def test_golden_vectors_cover_what_they_claim(golden_committed):
     plain = golden_committed["cases"]["plain"]
-    columns = plain["columns"]
+    columns = _input_ordered(plain)
+    assert plain["columns"]["record_ref"] == sorted(plain["columns"]["record_ref"])  # rows in keyed order
     assert plain["record_count"] == 6 and len(columns["record_ref"]) == 6
     assert [row[:2] for row in plain["quarantine"]] == [[6, "name"], [8, "id"]]
     names = columns["f_name"]
@@ -159,7 +167,7 @@ def test_golden_vectors_cover_what_they_claim(golden_committed):
     assert set(names[1]) & set(names[5])
     assert columns["f_father_name"][1] == columns["f_father_name"][5]
     assert columns["f_place"][1] == columns["f_place"][5]
-    hard = golden_committed["cases"]["hardened"]["columns"]
+    hard = _input_ordered(golden_committed["cases"]["hardened"])
     assert hard["f_birth_date"][0] != hard["f_birth_date"][5]  # blip differs per record
     assert hard["f_birth_date"][0] != columns["f_birth_date"][0]
 
@@ -202,8 +210,8 @@ def test_hardened_encoding_is_deterministic_and_differs(schema_data, config, sec
     plain = encode(PEOPLE, config, secret=secret, created=CREATED)
     assert first.reference_map.equals(plain.reference_map)
     for field in ("f_name", "f_father_name", "f_birth_date", "f_place", "clk"):
-        hard_values = [v for v in first.export.table.column(field).to_pylist() if v is not None]
-        plain_values = [v for v in plain.export.table.column(field).to_pylist() if v is not None]
+        hard_values = [v for v in first.table_in_input_order().column(field).to_pylist() if v is not None]
+        plain_values = [v for v in plain.table_in_input_order().column(field).to_pylist() if v is not None]
         if name == "salt" and field == "f_birth_date":
             assert hard_values == plain_values  # the salt field itself is not salted
         else:
@@ -213,7 +221,7 @@ def test_hardened_encoding_is_deterministic_and_differs(schema_data, config, sec
 def test_balanced_filters_are_half_full_and_twice_as_wide(schema_data, secret):
     schema = hardened(schema_data, balance=True, permute=True)
     result = encode(PEOPLE, make_config(schema), secret=secret, created=CREATED)
-    table = result.export.table
+    table = result.table_in_input_order()
     assert table.schema.field("f_birth_date").type.byte_width == 2 * 768 // 8  # six 128-bit slices, each balanced
     dates = result.export.filters("birth_date")
     present = np.asarray(table.column("f_birth_date").is_valid())
@@ -229,25 +237,41 @@ def test_salt_separates_equal_values_with_different_salts(schema_data, secret):
                   {"id": "3", "given": "Anna", "dob": "14.07.1991"},
                   {"id": "4", "given": "Anna", "dob": ""}])
     salted = encode(rows, make_config(hardened(schema_data, salt_field="birth_date")), secret=secret)
-    names = salted.export.table.column("f_name").to_pylist()
+    names = salted.table_in_input_order().column("f_name").to_pylist()
     assert names[0] == names[1]  # same salt (the year)
     assert names[0] != names[2] and names[0] != names[3] and names[2] != names[3]
 
 
-def test_blip_noise_of_a_record_does_not_depend_on_other_records(schema_data, secret):
-    """BLIP is seeded by the record: dropping an earlier row must not change a later record's noise."""
+def test_blip_noise_is_fresh_per_export_and_fixed_within_one(schema_data, secret):
+    """BLIP is seeded by the record's per-export reference: the same export encoded again gives the
+    same noise (deterministic); another export (here: two rows fewer) gives a record fresh noise, so
+    the linkage unit cannot average one person's noise away across deliveries."""
     config = make_config(hardened(schema_data, blip_probability=0.1))
     full = encode(PEOPLE, config, secret=secret, created=CREATED)
+    again = encode(PEOPLE, config, secret=secret, created=CREATED)
     tail = encode(PEOPLE.iloc[2:].reset_index(drop=True), config, secret=secret, created=CREATED)
-    for field in ("f_birth_date", "f_sex", "clk"):
-        assert full.export.table.column(field).to_pylist()[2:] == tail.export.table.column(field).to_pylist()
+    assert full.export.table.equals(again.export.table)
+    for field in ("f_birth_date", "clk", "f_name"):
+        assert full.table_in_input_order().column(field).to_pylist()[2:] != tail.table_in_input_order().column(field).to_pylist()
 
 
-def test_blip_noise_of_name_parts_does_not_depend_on_other_records(schema_data, secret):
-    config = make_config(hardened(schema_data, blip_probability=0.1))
-    full = encode(PEOPLE, config, secret=secret, created=CREATED)
-    tail = encode(PEOPLE.iloc[2:].reset_index(drop=True), config, secret=secret, created=CREATED)
-    assert full.export.table.column("f_name").to_pylist()[2:] == tail.export.table.column("f_name").to_pylist()
+def test_record_refs_and_row_order_are_per_export(schema, config, secret):
+    """The same local id gets unrelated references in two exports (another time or other content),
+    and rows are in keyed order, not the input's; the same input and time give the same export."""
+    first = encode(PEOPLE, config, secret=secret, created=CREATED)
+    assert first.export.table.equals(encode(PEOPLE, config, secret=secret, created=CREATED).export.table)
+    later = encode(PEOPLE, config, secret=secret, created=CREATED + timedelta(seconds=1))
+    changed = PEOPLE.copy()
+    changed.loc[4, "given"] = changed.loc[4, "given"] + "x"
+    edited = encode(changed, config, secret=secret, created=CREATED)
+    refs = set(first.reference_map["record_ref"])
+    assert not refs & set(later.reference_map["record_ref"]) and not refs & set(edited.reference_map["record_ref"])
+    for result in (first, later, edited):
+        rows = result.export.table.column("record_ref").to_pylist()
+        assert rows == sorted(rows)  # keyed order
+        assert result.reference_map["local_id"].tolist() == PEOPLE["id"].tolist()  # the agency's map: input order
+    orders = {tuple(r.input_order()) for r in (first, later, edited)}
+    assert len(orders) > 1  # the input order shows in none of them consistently
 
 
 def test_progress_is_reported(config, secret):
@@ -261,7 +285,7 @@ def test_progress_is_reported(config, secret):
 
 def test_identical_values_give_identical_filters(config, secret):
     result = encode(PEOPLE, config, secret=secret)
-    table = result.export.table
+    table = result.table_in_input_order()
     dates = table.column("f_birth_date").to_pylist()
     assert dates[0] == dates[2] and dates[0] != dates[1]
     sexes = table.column("f_sex").to_pylist()
@@ -283,7 +307,7 @@ def test_name_parts_are_order_independent(config, secret):
 
 def test_missing_values_are_null(config, secret):
     result = encode(PEOPLE, config, secret=secret)
-    table = result.export.table
+    table = result.table_in_input_order()
     row = {name: table.column(name).to_pylist()[3] for name in table.column_names}
     for column in ("f_birth_date", "f_sex", "f_nationality", "f_place", "f_father_name"):
         assert row[column] is None, column
@@ -297,7 +321,7 @@ def test_missing_values_are_null(config, secret):
 
 
 def test_blocking_keys_are_shared_by_similar_records(config, secret):
-    table = encode(PEOPLE, config, secret=secret).export.table
+    table = encode(PEOPLE, config, secret=secret).table_in_input_order()
     keys = table.column("bk_name_year").to_pylist()
     assert len(keys[0]) == 3  # one per name part, each with the year
     assert set(keys[0]) == set(keys[2])
@@ -314,7 +338,7 @@ def test_blocking_keys_are_shared_by_similar_records(config, secret):
 
 def test_record_refs_are_keyed_pseudonyms_per_agency(schema, config, secret, other_secret):
     result = encode(PEOPLE, config, secret=secret)
-    refs = result.export.table.column("record_ref").to_pylist()
+    refs = result.table_in_input_order().column("record_ref").to_pylist()
     assert len(set(refs)) == 5
     assert all(len(r) == 32 and int(r, 16) >= 0 for r in refs)
     assert not set(refs) & set(PEOPLE["id"])
@@ -325,7 +349,7 @@ def test_record_refs_are_keyed_pseudonyms_per_agency(schema, config, secret, oth
     other_key = encode(PEOPLE, config, secret=other_secret)
     assert not set(refs) & set(other_key.export.table.column("record_ref").to_pylist())
     plain = encode(PEOPLE, make_config(schema, reference="local_id"), secret=secret)
-    assert plain.export.table.column("record_ref").to_pylist() == PEOPLE["id"].tolist()
+    assert plain.table_in_input_order().column("record_ref").to_pylist() == PEOPLE["id"].tolist()
 
 
 def test_other_secret_gives_other_filters(config, secret, other_secret):
@@ -366,7 +390,7 @@ def test_dice_of_filters_tracks_string_similarity(schema, secret):
     names = [n for pair in pairs for n in pair]
     records = pd.DataFrame({"id": [str(i) for i in range(len(names))], "given": names}, dtype=object)
     result = encode(records, make_config(schema, {"id": "id", "given_name": "given"}), secret=secret)
-    filters = np.array([np.frombuffer(parts[0], np.uint8) for parts in result.export.table.column("f_name").to_pylist()])
+    filters = np.array([np.frombuffer(parts[0], np.uint8) for parts in result.table_in_input_order().column("f_name").to_pylist()])
     filter_dice = dice(filters[0::2], filters[1::2])
     string_dice = np.array([2 * len(_bigrams(a) & _bigrams(b)) / (len(_bigrams(a)) + len(_bigrams(b)))
                             for a, b in pairs])

@@ -85,7 +85,7 @@ def result(config, secret, keyring):
 
 def _opened(result, keys):
     out = []
-    table = result.export.table
+    table = result.table_in_input_order()
     for ref, envelopes in zip(table.column("record_ref").to_pylist(), table.column("envelopes").to_pylist()):
         for raw in envelopes:
             env = seal.Envelope.from_arrow_dict(raw)
@@ -141,17 +141,22 @@ def test_unreadable_capture_date_is_a_warning(result):
     assert w[w["field"] == "payload.captured"]["row_number"].tolist() == [2]
 
 
-def test_scopes_column_matches_the_register(result):
+def test_envelopes_follow_the_register_and_the_export_lists_no_scopes(result):
+    """Each record's envelopes come from its scopes; the scopes themselves
+    (legal basis, data classes, consent dates) stay with the agency."""
     register = _register()
-    table = result.export.table
+    table = result.table_in_input_order()
+    assert "scopes" not in table.column_names
     refs = dict(zip(result.reference_map["record_ref"], result.reference_map["local_id"]))
-    for ref, scopes in zip(table.column("record_ref").to_pylist(), table.column("scopes").to_pylist()):
-        expected = [s.to_arrow() for s in K.scopes(register, refs[ref], CREATED.date())]
-        assert scopes == expected
+    for ref, envs in zip(table.column("record_ref").to_pylist(), table.column("envelopes").to_pylist()):
+        allowed = {(s.recipient, s.purpose) for s in K.scopes(register, refs[ref], CREATED.date())}
+        assert {(e["recipient"], e["purpose"]) for e in envs} <= allowed
+    assert result.export.metadata["stats"]["consent"]["records_with_scopes"] == sum(
+        1 for lid in result.reference_map["local_id"] if K.scopes(register, lid, CREATED.date()))
 
 
 def test_envelope_moved_to_another_record_does_not_open(result, keys):
-    table = result.export.table
+    table = result.table_in_input_order()
     rows = [(ref, envs) for ref, envs in zip(table.column("record_ref").to_pylist(),
                                              table.column("envelopes").to_pylist()) if envs]
     (_, envs_a), (ref_b, _) = rows[0], rows[1]
@@ -198,14 +203,15 @@ def test_recipient_missing_from_the_keyring_is_refused_without_values(config, se
     assert PLANTED not in message and "Mohammed" not in message
 
 
-def test_register_without_payload_gives_scopes_and_no_envelopes(schema, secret):
+def test_register_without_payload_gives_no_envelopes(schema, secret):
     config = parse_export_config(
         {k: v for k, v in tomllib.loads((CONFIGS / "jobcentre.toml").read_text(encoding="utf-8")).items()
          if k != "payload"}, schema)
     result = encode(_records(), config, secret=secret, consent=_register(), created=CREATED)
-    table = result.export.table
+    table = result.table_in_input_order()
     assert all(len(e) == 0 for e in table.column("envelopes").to_pylist())
-    assert all(len(s) >= 1 for s in table.column("scopes").to_pylist())
+    assert "scopes" not in table.column_names
+    assert result.export.metadata["stats"]["consent"]["records_with_scopes"] == table.num_rows
 
 
 def test_without_consent_section_every_record_is_encoded(schema, secret):

@@ -399,6 +399,8 @@ def test_no_command_modifies_or_deletes_a_file_it_did_not_write(demo_dir, tmp_pa
     assert result.exit_code in (0, 2, 3, 4, 6), result.output
     assert "internal error" not in result.output
     outputs = [(v, options[o]) for o, v in chosen.items() if options[o] != "input"] + derived
+    if name == "encode" and "--ref-map" not in chosen:  # beside the input, named after the export
+        outputs.append((f"exports/{Path(chosen['-o']).stem or 'export'}.refmap.csv", "refmap"))
     if name == "view":
         view_out = chosen["-o"]
         outputs.append((chosen.get("--audit-log", str(Path(view_out).parent / "view-audit.jsonl")).removeprefix("./"),

@@ -112,7 +112,7 @@ def test_canary_never_leaves_the_agency(canary_csv, make_export_config, key_file
     assert_no_canary(quarantine_path.read_text(encoding="utf-8"), "quarantine file")
 
     # the reference map stays with the agency: local ids and record references, nothing else
-    refmap_path = canary_csv.with_name("export.refmap.csv")
+    refmap_path = canary_csv.with_name("encoded.refmap.csv")  # named after the export
     refmap = pd.read_csv(refmap_path, dtype=str)
     assert list(refmap.columns) == ["local_id", "record_ref"]
     assert refmap["local_id"].tolist() == ["A1", LOCAL_ID]

@@ -238,7 +238,20 @@ def test_each_envelope_has_a_fresh_ephemeral_key_and_nonce(recipient):
 
 def test_ciphertext_length_is_padded(recipient):
     sizes = {len(make(recipient, {"level": v}).ciphertext) for v in ("A1", "B2 with a note", "C")}
-    assert len(sizes) == 1 and (sizes.pop() - 16) % 64 == 0
+    assert len(sizes) == 1 and sizes.pop() - 16 == seal.PAD_BYTES
+
+
+@given(st.lists(st.text(max_size=120), min_size=1, max_size=3))
+@settings(max_examples=40, deadline=None)
+def test_envelope_size_does_not_follow_name_length(names):
+    """Any payload of names, a date and a short address up to 512 bytes seals to one size, a longer
+    one to the next power of two (never a size that tracks the name's length)."""
+    payload = {"given_name": " ".join(names), "family_name": names[0], "birth_date": "1990-07-14"}
+    plain = seal._canonical_payload(payload, "agency", "2024-01-01", "ref")
+    size = len(plain)
+    assert size >= seal.PAD_BYTES and size & (size - 1) == 0
+    raw = len(plain.rstrip(b" "))
+    assert size == seal.PAD_BYTES or size < 2 * raw
 
 
 # --------------------------------------------------------------------------- envelope as an Arrow row

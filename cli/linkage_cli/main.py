@@ -169,7 +169,7 @@ def keys_recipient(name: str, out_dir: Path, keyring_path: Path | None, replace:
 @click.option("--quarantine", type=click.Path(path_type=Path),
               help="Quarantine CSV (default: INPUT's name + .quarantine.csv).")
 @click.option("--ref-map", type=click.Path(path_type=Path),
-              help="Reference map CSV, local id -> record reference (default: INPUT's name + .refmap.csv).")
+              help="Reference map CSV, local id -> record reference (default: beside INPUT, OUTPUT's name + .refmap.csv; references are per export).")
 @click.option("--workers", type=click.IntRange(0, 64), default=1, show_default=True,
               help="Processes to encode with (0 = one per CPU core); the output is identical for any number.")
 @click.option("--consent", "consent_path", type=click.Path(dir_okay=False, path_type=Path),

@@ -12,8 +12,10 @@ the export or the quarantine. No record value enters a message, a reason or the 
 
 Consent and payloads (issue #5): with a consent register (required when the config has a
 ``[consent]`` section), rows whose record has no valid ``linkage`` grant at the encoding date are
-not encoded: they go to the quarantine as ``consent, no_linkage_basis``. Every encoded record
-carries its scopes (:func:`linkage.consent.scopes_column`). With a ``[payload]`` section and a
+not encoded: they go to the quarantine as ``consent, no_linkage_basis``. The scopes of each
+record (:func:`linkage.consent.scopes_column`) decide its envelopes and stay with the agency: the
+export does not list them (legal bases, data classes and consent dates per record would tell the
+linkage unit more than it needs to route envelopes). With a ``[payload]`` section and a
 keyring, each record's payload fields are sealed once per scope that names a recipient, with
 exactly the fields of the data classes the scope covers (:mod:`linkage.payload`); unreadable
 capture dates fall back to the encoding date and are listed in the warnings.
@@ -26,6 +28,8 @@ fresh random values by design.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -36,6 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import bloom
 from ._columns import Column, normalise_field
@@ -73,6 +78,17 @@ class EncodeResult:
     reference_map: pd.DataFrame
     quarantine: pd.DataFrame
     warnings: pd.DataFrame
+
+    def input_order(self) -> np.ndarray:
+        """Export row of each encoded record, in input order (the export's rows are in keyed,
+        pseudo-random order so that the linkage unit cannot read the agency's row order)."""
+        refs = self.export.table.column("record_ref").to_numpy(zero_copy_only=False)
+        order = np.argsort(refs, kind="stable")
+        return order[np.searchsorted(refs[order], self.reference_map[REFERENCE_MAP_COLUMNS[1]].to_numpy(object))]
+
+    def table_in_input_order(self) -> pa.Table:
+        """The export's table with its rows in input order (for the agency's own checks)."""
+        return self.export.table.take(pa.array(self.input_order(), pa.int64()))
 
 
 def encode(
@@ -120,9 +136,11 @@ def encode(
                                                             "reason": "no_linkage_basis"})], ignore_index=True)
         id_bad = id_bad | no_basis
         scopes = scopes_column(consent, ids, created.date()).cast(pa.list_(SCOPE_TYPE))
+    created_text = created.strftime("%Y-%m-%dT%H:%M:%SZ")
+    ref_key = export_reference_key(records, config, secret, created_text)
     size = max(1, min(_CHUNK_ROWS, -(-n // workers)))
     jobs = [(records.iloc[a : a + size], local_ids.iloc[a : a + size], row_numbers[a : a + size],
-             id_bad[a : a + size], config, secret, sealing, None if scopes is None else scopes.slice(a, size))
+             id_bad[a : a + size], config, secret, ref_key, sealing, None if scopes is None else scopes.slice(a, size))
             for a in range(0, n, size)]
     parts: list[_Part] = []
     for part in _run_parts(jobs, workers):
@@ -130,6 +148,7 @@ def encode(
         if progress is not None:
             progress(sum(len(j[1]) for j in jobs[: len(parts)]), n)
     table = pa.concat_tables([p.table for p in parts])
+    table = table.take(pc.sort_indices(table, [("record_ref", "ascending")]))  # input order hidden
     quarantine = (pd.concat([id_problems] + [p.quarantine for p in parts], ignore_index=True)
                   .sort_values(["row_number", "field"], kind="stable").reset_index(drop=True))
     warnings = (pd.concat([p.warnings for p in parts], ignore_index=True)
@@ -139,8 +158,7 @@ def encode(
     recipients = pd.Series(envelopes.flatten().field("recipient").to_numpy(zero_copy_only=False), dtype=object)
     consent_stats = {"register": consent is not None, "payload": config.payload is not None,
                      "no_linkage_basis": int((id_problems["field"] == "consent").sum()),
-                     "records_with_scopes": int(np.count_nonzero(np.asarray(
-                         table.column("scopes").combine_chunks().value_lengths().fill_null(0)))),
+                     "records_with_scopes": sum(p.with_scopes for p in parts),
                      "envelopes": int(len(recipients)),
                      "envelopes_by_recipient": {str(k): int(v) for k, v in recipients.value_counts().sort_index().items()}}
     metadata = {
@@ -148,7 +166,7 @@ def encode(
         "format_version": FORMAT_VERSION,
         "library_version": _library_version(),
         "agency": config.agency,
-        "created": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": created_text,
         "record_count": table.num_rows,
         "schema": schema.to_dict(),
         "schema_fingerprint": schema.fingerprint(),
@@ -172,6 +190,7 @@ class _Part:
     local_ids: list[str]
     refs: list[str]
     present: dict[str, int]
+    with_scopes: int
 
 
 def _run_parts(jobs: list[tuple[Any, ...]], workers: int) -> Iterator[_Part]:
@@ -190,7 +209,7 @@ def _encode_part_job(job: tuple[Any, ...]) -> _Part:
 
 
 def _encode_part(records: pd.DataFrame, local_ids: pd.Series, row_numbers: np.ndarray, id_bad: np.ndarray,
-                 config: ExportConfig, secret: ProjectSecret, sealing: PayloadSealing | None = None,
+                 config: ExportConfig, secret: ProjectSecret, ref_key: bytes, sealing: PayloadSealing | None = None,
                  all_scopes: pa.Array | None = None) -> _Part:
     """Normalise, quarantine and encode a contiguous part of the input (all of it row-local);
     ``all_scopes`` are the consent scopes of every row of the part (with a register)."""
@@ -205,7 +224,7 @@ def _encode_part(records: pd.DataFrame, local_ids: pd.Series, row_numbers: np.nd
                                             [w for w, k in zip(r.warn_reasons, keep[r.warn_rows]) if k])
                                      for name, r in results.items()})
     kept_ids = local_ids[keep].tolist()
-    refs = _record_refs(kept_ids, config, secret)
+    refs = _record_refs(kept_ids, config, ref_key)
     columns = {name: col.take(keep) for name, col in columns.items()}
     scopes = envelopes = None
     if all_scopes is not None and sealing is not None:
@@ -215,9 +234,10 @@ def _encode_part(records: pd.DataFrame, local_ids: pd.Series, row_numbers: np.nd
             late_warn = pd.DataFrame({"row_number": row_numbers[keep][late], "field": "payload.captured",
                                       "reason": "unparseable"})
             warnings = pd.concat([warnings, late_warn], ignore_index=True)
-    table = _ChunkEncoder(config.schema, secret).encode_chunk(columns, refs, scopes, envelopes)
+    table = _ChunkEncoder(config.schema, secret).encode_chunk(columns, refs, envelopes)
     present = {name: col.rows_present() for name, col in columns.items()}
-    return _Part(table, quarantine, warnings, kept_ids, refs, present)
+    with_scopes = 0 if scopes is None else int(np.count_nonzero(np.asarray(scopes.value_lengths().fill_null(0))))
+    return _Part(table, quarantine, warnings, kept_ids, refs, present, with_scopes)
 
 
 def _library_version() -> str:
@@ -257,10 +277,31 @@ def _id_problems(local_ids: pd.Series, row_numbers: np.ndarray) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _record_refs(local_ids: Sequence[str], config: ExportConfig, secret: ProjectSecret) -> list[str]:
+def export_reference_key(records: pd.DataFrame, config: ExportConfig, secret: ProjectSecret, created: str) -> bytes:
+    """The key of this export's record references: HMAC-SHA256 under the agency's ``ref/<agency>`` subkey
+    of the input's content digest and the export time.
+
+    References are per export: the same local id gets unrelated references in two exports (a new
+    month's file, or the same file encoded at another time), so the linkage unit cannot follow a
+    person from delivery to delivery; encoding the same input with the same ``created`` time gives
+    the same references (deterministic). The content digest is SHA-256 over each column (in name
+    order) as its name and the Arrow large-string buffers of its values, missing as "".
+    """
+    digest = hashlib.sha256(b"linkage/export-refs/v2\x00")
+    for name in sorted(map(str, records.columns)):
+        values = pa.array(records[name].fillna("").astype(str).to_numpy(dtype=object), type=pa.large_string())
+        _, offsets, data = values.buffers()
+        digest.update(len(name.encode()).to_bytes(8, "little") + name.encode())
+        digest.update(len(values).to_bytes(8, "little") + offsets.to_pybytes()[: 8 * (len(values) + 1)])
+        digest.update(data.to_pybytes()[: int(np.frombuffer(offsets, np.int64, len(values) + 1)[-1])]
+                      if data is not None else b"")
+    digest.update(created.encode())
+    return hmac.new(secret.subkey(f"ref/{config.agency}"), digest.digest(), "sha256").digest()
+
+
+def _record_refs(local_ids: Sequence[str], config: ExportConfig, key: bytes) -> list[str]:
     if config.reference == "local_id":
         return list(local_ids)
-    key = secret.subkey(f"ref/{config.agency}")
     hex_all = keyed_digests([lid.encode() for lid in local_ids], key, 16).tobytes().hex()
     return [hex_all[i : i + 32] for i in range(0, len(hex_all), 32)]
 
@@ -312,7 +353,7 @@ class _ChunkEncoder:
         return bloom.blip(filters, seeds, self.secret.subkey(f"blip/{name}"), p) if p > 0 else filters
 
     # -------------------------------------------------------------------------------- chunk
-    def encode_chunk(self, columns: dict[str, Column], refs: Sequence[str], scopes: pa.Array | None = None,
+    def encode_chunk(self, columns: dict[str, Column], refs: Sequence[str],
                      envelopes: pa.Array | None = None) -> pa.Table:
         schema = self.schema
         n = len(refs)
@@ -360,7 +401,6 @@ class _ChunkEncoder:
         for key in schema.blocking:
             arrays[f"bk_{key.name}"] = self._blocking_array(key.name, key.components, columns, n)
         empty = pa.ListArray.from_arrays(pa.array(np.zeros(n + 1, np.int32)), pa.array([], pa.null()))
-        arrays["scopes"] = empty if scopes is None else scopes
         arrays["envelopes"] = empty if envelopes is None else envelopes
         target = arrow_schema(schema)
         return pa.Table.from_arrays([arrays[f.name].cast(f.type) for f in target], schema=target)

@@ -1,6 +1,7 @@
 """The encoded export: the only thing an agency hands to the linkage unit.
 
-Format version 1 (one Parquet file; the table and metadata below, nothing else):
+Format version 2 (one Parquet file; the table and metadata below, nothing else; rows in keyed,
+pseudo-random order, record references fresh per export):
 
 =================  ==========================================  =======================================
 column             Arrow type                                  content
@@ -10,7 +11,6 @@ column             Arrow type                                  content
 ``f_<field>``      list<fixed_size_binary(width/8)>            one filter per part of a name field
 ``clk``            fixed_size_binary(width/8)                  record-level filter (when configured)
 ``bk_<key>``       list<fixed_size_binary(16)>                 keyed blocking-key digests
-``scopes``         list<struct<…SCOPE_TYPE…>>                  consent scopes per record (issue #5)
 ``envelopes``      list<struct<…ENVELOPE_TYPE…>>               sealed payloads per record (issue #5)
 =================  ==========================================  =======================================
 
@@ -100,7 +100,6 @@ def arrow_schema(schema: Schema) -> pa.Schema:
         cols.append(pa.field("clk", pa.binary(width_bits // 8)))
     for key in schema.blocking:
         cols.append(pa.field(block_column(key.name), pa.list_(pa.binary(BLOCK_KEY_BYTES))))
-    cols.append(pa.field("scopes", pa.list_(SCOPE_TYPE)))
     cols.append(pa.field("envelopes", pa.list_(ENVELOPE_TYPE)))
     return pa.schema(cols)
 

@@ -59,11 +59,16 @@ class EncodeSummary:
     recipient_key_ids: dict[str, str] | None = None  # key id of each recipient sealed for
 
 
-def default_side_paths(input_path: str | os.PathLike[str]) -> tuple[Path, Path]:
-    """Quarantine and reference-map paths beside the agency's input (they never travel)."""
+def default_side_paths(input_path: str | os.PathLike[str], output_path: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """Quarantine and reference-map paths beside the agency's input (they never travel).
+
+    The quarantine is named after the input (it lists the input's rows), the reference map after
+    the encoded export it belongs to: references are per export, so encoding the same input
+    again into another export keeps the earlier export's map.
+    """
     path = Path(input_path)
     stem = path.with_suffix("")
-    return Path(f"{stem}.quarantine.csv"), Path(f"{stem}.refmap.csv")
+    return Path(f"{stem}.quarantine.csv"), path.parent / f"{Path(output_path).stem or 'export'}.refmap.csv"
 
 
 def default_warnings_path(input_path: str | os.PathLike[str]) -> Path:
@@ -111,7 +116,7 @@ def encode_file(
         consent_path = here / config.consent.register
     if keyring_path is None and config.payload is not None and config.payload.keyring is not None:
         keyring_path = here / config.payload.keyring
-    default_q, default_ref = default_side_paths(input_path)
+    default_q, default_ref = default_side_paths(input_path, output_path)
     quarantine_path = Path(quarantine_path or default_q)
     reference_map_path = Path(reference_map_path or default_ref)
     warnings_path = default_warnings_path(input_path)

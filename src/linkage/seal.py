@@ -11,8 +11,10 @@ Contract
   whose fields are exactly the columns of ``linkage.encoded.ENVELOPE_TYPE``:
 
   - plaintext: canonical JSON (sorted keys, no spaces, UTF-8) of ``{"agency", "captured",
-    "fields", "format": "linkage-payload", "version": 1}``, padded with spaces to a multiple of
-    64 bytes so the ciphertext length says little about the values;
+    "fields", "format": "linkage-payload", "version": 1}``, padded with spaces to
+    :data:`PAD_BYTES` (512) bytes, or the next power of two for a longer payload, so the
+    ciphertext length does not follow the length of names or addresses (nearly every envelope
+    has the same size);
   - an ephemeral X25519 key: fresh per envelope with :func:`seal_payload`; with a
     :class:`PayloadSealer` (what ``linkage encode`` uses) one per sealer and recipient, i.e. per
     encoding run (or worker part) and recipient, so the key agreement is paid once, not per
@@ -67,7 +69,7 @@ SEAL_VERSION = 1
 KEY_BYTES = 32
 NONCE_BYTES = 12
 TAG_BYTES = 16
-PAD_BYTES = 64
+PAD_BYTES = 512  # every payload padded to this size, a longer one to the next power of two
 _HKDF_INFO = b"linkage/seal/v1"
 _AAD_LABEL = "linkage-envelope"
 _PAYLOAD_FORMAT = "linkage-payload"
@@ -320,7 +322,8 @@ def _canonical_payload(payload: Mapping[str, str | None], agency: str, captured:
         raw = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
         raise DataError(f"the payload of record {record_ref} holds text that is not valid Unicode") from None
-    return raw + b" " * (-len(raw) % PAD_BYTES)
+    size = max(PAD_BYTES, 1 << (len(raw) - 1).bit_length())
+    return raw + b" " * (size - len(raw))
 
 
 def _checked_window(recipient: str, valid_from: DateLike | None,

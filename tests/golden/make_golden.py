@@ -20,7 +20,8 @@ and nationality rules (they are part of the format: the same input must give the
 and once more in the same unreleased series for Somali ``c`` = ʿayn spellings (``Cali`` ->
 ``ali``: one father's name of the names case), and for the ``folded_final`` name token kind
 (added to ``schema_names.toml``, which covers every name token kind; only the names case
-changed). From now on a failing golden test means a format change.
+changed). Issue #8 re-pinned v2 (unreleased) for record references fresh per export, rows in
+keyed order and no ``scopes`` column. From now on a failing golden test means a format change.
 
 Usage::
 
