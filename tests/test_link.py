@@ -83,7 +83,7 @@ def test_links_five_agencies_into_persons(demo_files):
     assert set(result.pairs.decision.astype(str)) <= {"match", "review", "non_match"}
     assert (result.review.decision == "review").all()
     m = result.manifest
-    assert [p["name"] for p in m["blocking"]["passes"]][:2] == ["key:name_year", "key:name_date"]
+    assert [p["name"] for p in m["blocking"]["passes"]][:2] == ["key:name_date", "key:name_pair"]
     assert 0.0 < m["blocking"]["reduction_ratio"] <= 1.0
     assert m["thresholds"]["source"] == "model" and m["thresholds"]["review"] <= m["thresholds"]["match"]
     assert len(m["inputs"]) == 5 and all(i["content_digest"].startswith("sha256:") for i in m["inputs"])
