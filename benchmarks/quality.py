@@ -1,7 +1,7 @@
 """Linkage quality on labelled data: ours (Bloom-filter encodings) and plaintext Splink 5, same run.
 
 Usage: python benchmarks/quality.py [--dataset febrl1|febrl2|febrl3|febrl4|synth|all]
-                                    [--persons N ...] [--seed S] [--no-splink] [--json]
+                                    [--persons N ...] [--seed S] [--no-splink] [--no-unhardened] [--json]
 
 Default: all four FEBRL sets and the synthetic data at 2,000, 10,000 and 40,000 persons.
 
@@ -15,6 +15,11 @@ Data (names, birth dates and addresses only: no identifier is read anywhere)
   writes; written to files and read back in the agencies' own formats). Each agency encodes with
   its shipped config in ``configs/`` and its consent register, as the demo does: records without
   a linkage basis are not encoded and not counted. Linked with ``configs/link_job.toml``.
+
+Hardened vs unhardened (issue #8 item 4): every dataset is also encoded with the UNHARDENED
+reference schema (``benchmarks/schemas/unhardened.toml``, ``febrl_unhardened.toml``: the shipped
+schemas as they were before hardening) and linked the same way; its F1 is printed beside the
+shipped (hardened) encoding's, with the difference. ``--no-unhardened`` skips it.
 
 Both tools get exactly the same records (Splink the encoded records in plaintext; its fair,
 tutorial-style models are in ``benchmarks/splink_baseline.py``). Every threshold is the model's
@@ -76,6 +81,7 @@ FEBRL_SETS = ("febrl1", "febrl2", "febrl3", "febrl4")
 FEBRL_COLUMNS = ["given_name", "surname", "date_of_birth", "street_number", "address_1", "address_2", "suburb",
                  "postcode", "state"]
 DEFAULT_PERSONS = (2000, 10000, 40000)
+UNHARDENED = {"synth": HERE / "schemas" / "unhardened.toml", "febrl": HERE / "schemas" / "febrl_unhardened.toml"}
 SEP = "\x1f"
 
 
@@ -131,10 +137,15 @@ def febrl_frames(name: str) -> list[pd.DataFrame]:
     return [f.reset_index()[["rec_id"] + FEBRL_COLUMNS].fillna("").astype(str) for f in frames]
 
 
-def prepare_febrl(name: str, *, with_plain: bool) -> Prepared:
+def _with_schema(config: Any, schema_path: Path | None) -> Any:
+    """``config`` with its schema replaced (the unhardened reference), validated like a loaded one."""
+    return config if schema_path is None else dataclasses.replace(config, schema=io.load_schema(schema_path))
+
+
+def prepare_febrl(name: str, *, with_plain: bool, schema_path: Path | None = None) -> Prepared:
     """Encode a FEBRL set (one export; two for FEBRL4) with ``benchmarks/febrl_link.toml``."""
     frames = febrl_frames(name)
-    config = io.load_export_config(HERE / "febrl_link.toml")
+    config = _with_schema(io.load_export_config(HERE / "febrl_link.toml"), schema_path)
     agencies = ["febrl"] if len(frames) == 1 else ["febrl_a", "febrl_b"]
     start = time.perf_counter()
     exports, encoded = [], []
@@ -159,7 +170,7 @@ def prepare_febrl(name: str, *, with_plain: bool) -> Prepared:
                     sum(len(f) for f in frames) - len(records))
 
 
-def prepare_synth(persons: int, seed: int, *, with_plain: bool) -> Prepared:
+def prepare_synth(persons: int, seed: int, *, with_plain: bool, schema_path: Path | None = None) -> Prepared:
     """Generate, write and read back the five agencies' exports; encode each with its config and
     consent register (payloads are not sealed: they do not enter linkage)."""
     data = synth.generate(persons, seed=seed)
@@ -169,7 +180,8 @@ def prepare_synth(persons: int, seed: int, *, with_plain: bool) -> Prepared:
         tables, exports, encoded = {}, [], []
         start = time.perf_counter()
         for export in data.exports:
-            config = dataclasses.replace(io.load_export_config(CONFIGS / export.config_name), payload=None)
+            config = _with_schema(dataclasses.replace(io.load_export_config(CONFIGS / export.config_name),
+                                                      payload=None), schema_path)
             table = io.read_table(paths[export.agency], config.input)
             result = encode(table.frame, config, secret=SECRET, row_numbers=table.row_numbers, created=CREATED,
                             consent=io.read_consent_register(paths[f"consent/{export.agency}"]))
@@ -276,12 +288,18 @@ def run_splink_side(prep: Prepared) -> dict[str, Any]:
             "prior": run.prior, "prior_matches": round(run.prior * all_pairs, 1)}
 
 
-def run_dataset(prep: Prepared) -> dict[str, Any]:
-    """Ours and (when prepared) Splink on one dataset, with the peak memory after it."""
+def run_dataset(prep: Prepared, unhardened: Callable[[], Prepared] | None = None) -> dict[str, Any]:
+    """Ours, ours on the unhardened reference encoding (when given) and (when prepared) Splink on
+    one dataset, with the peak memory after it."""
     out: dict[str, Any] = {"dataset": prep.name, "records": len(prep.records), "left_out": prep.left_out}
     log(f"[{prep.name}] {len(prep.records)} records encoded in {prep.encode_seconds:.1f} s; linking")
     out["ours"] = run_ours(prep)
     log(f"[{prep.name}] ours F1 {out['ours']['f1']:.4f} (link {out['ours']['link_seconds']} s)")
+    if unhardened is not None:
+        reference = unhardened()
+        out["unhardened"] = run_ours(reference)
+        out["unhardened"]["records"] = len(reference.records)
+        log(f"[{prep.name}] unhardened reference F1 {out['unhardened']['f1']:.4f}")
     if prep.plain is not None:
         log(f"[{prep.name}] Splink")
         out["splink"] = run_splink_side(prep)
@@ -323,6 +341,14 @@ def _table(title: str, headers: list[str], rows: list[list[str]]) -> None:
 def print_report(summary: dict[str, Any]) -> None:
     """The figures of every dataset as readable tables (see the module docstring)."""
     results = summary["datasets"]
+    if any("unhardened" in r for r in results):
+        _table("Hardened (shipped) vs unhardened reference encoding, same run (issue #8: within 0.01)",
+               ["dataset", "records", "hardened F1", "unhardened F1", "difference", "hardened PC true",
+                "unhardened PC true", "hardened candidates", "unhardened candidates"],
+               [[r["dataset"], _f(r["records"]), _f(r["ours"]["f1"]), _f(r["unhardened"]["f1"]),
+                 f"{r['ours']['f1'] - r['unhardened']['f1']:+.4f}", _f(r["ours"]["pc_true"]),
+                 _f(r["unhardened"]["pc_true"]), _f(r["ours"]["candidate_pairs"]),
+                 _f(r["unhardened"]["candidate_pairs"])] for r in results if "unhardened" in r])
     rows = []
     for r in results:
         o, s = r["ours"], r.get("splink", {})
@@ -369,6 +395,8 @@ def main() -> None:
                         help="synthetic persons, one run each (synth and all)")
     parser.add_argument("--seed", type=int, default=7, help="seed of the synthetic data")
     parser.add_argument("--no-splink", action="store_true", help="ours only")
+    parser.add_argument("--no-unhardened", action="store_true",
+                        help="skip the unhardened reference encoding (benchmarks/schemas/)")
     parser.add_argument("--json", action="store_true", help="last stdout line: one JSON object")
     args = parser.parse_args()
     with_splink = not args.no_splink
@@ -379,10 +407,14 @@ def main() -> None:
     results = []
     for name in febrl:
         log(f"[{name}] encoding")
-        results.append(run_dataset(prepare_febrl(name, with_plain=with_splink)))
+        reference = None if args.no_unhardened else (
+            lambda name=name: prepare_febrl(name, with_plain=False, schema_path=UNHARDENED["febrl"]))
+        results.append(run_dataset(prepare_febrl(name, with_plain=with_splink), reference))
     for count in persons:
         log(f"[synth {count}] generating and encoding (seed {args.seed})")
-        results.append(run_dataset(prepare_synth(count, args.seed, with_plain=with_splink)))
+        reference = None if args.no_unhardened else (
+            lambda count=count: prepare_synth(count, args.seed, with_plain=False, schema_path=UNHARDENED["synth"]))
+        results.append(run_dataset(prepare_synth(count, args.seed, with_plain=with_splink), reference))
     summary = {"datasets": results, "seed": args.seed, "splink": with_splink,
                "seconds": round(time.perf_counter() - start, 1), "peak_rss_mb": peak_rss_mb()}
     print_report(summary)
