@@ -16,7 +16,8 @@ Three signatures bind what a recipient sees to where it came from:
    every export of the run) is signed (kind ``delivery-package``).
 
 Checks. ``deliver`` verifies before it writes anything: the manifest's signature against its own
-key and the file digests (:func:`verify_result`), each export's signature and one KCV for all
+key and the file digests (:func:`verify_result`), the exports against the manifest's inputs
+(:func:`check_inputs`), each export's signature and one KCV for all
 (:func:`verify_exports`), each agency's record count, and the envelopes addressed to the
 recipient per agency against the signed count and digest (:func:`check_envelopes`): an envelope
 altered, dropped, added, copied from another recipient or moved to another record is refused.
@@ -58,7 +59,7 @@ from .errors import ConfigError, IntegrityError
 from .keys import LinkageUnitKey, linkage_unit_key_id, verify_signature
 
 __all__ = ["envelope_digests", "check_envelopes", "verify_exports", "sign_document", "verify_document",
-           "seal_manifest", "verify_result", "Trust", "Provenance", "stale_warnings", "RESULT_KIND", "PACKAGE_KIND"]
+           "seal_manifest", "verify_result", "check_inputs", "Trust", "Provenance", "stale_warnings", "RESULT_KIND", "PACKAGE_KIND"]
 
 RESULT_KIND = "link-result"
 PACKAGE_KIND = "delivery-package"
@@ -232,26 +233,30 @@ def seal_manifest(manifest: Mapping[str, Any], file_digests: Mapping[str, str],
     return sign_document(out, key, RESULT_KIND) if key is not None else json.loads(json.dumps(out))
 
 
-def verify_result(manifest: Mapping[str, Any], file_digests: Mapping[str, str], exports: Sequence[Mapping[str, Any]],
-                  *, public_key: bytes) -> str:
-    """Check a link result before delivering from it; return the exports' key check value.
+_RELINK = "run linkage link again from the agencies' exports (with the --signing-key you deliver with)"
 
-    The manifest must be signed by ``public_key`` (the key deliver signs with), list every file of
-    ``file_digests`` with that digest, and name the exports' key check value and content digests.
-    """
-    fix = "run linkage link again from the agencies' exports (with the --signing-key you deliver with)"
+
+def verify_result(manifest: Mapping[str, Any], file_digests: Mapping[str, str], *, public_key: bytes) -> None:
+    """Check a link result before delivering from it: the manifest must be signed by
+    ``public_key`` (the key deliver signs with) and list every file of ``file_digests`` with that
+    digest. IntegrityError saying what to do otherwise."""
     if manifest.get("format_version") != 2:
-        raise IntegrityError(f"the link result was written by an older linkage (no signed manifest); {fix}")
-    verify_document(manifest, RESULT_KIND, public_key, what="link result manifest", fix=fix)
+        raise IntegrityError(f"the link result was written by an older linkage (no signed manifest); {_RELINK}")
+    verify_document(manifest, RESULT_KIND, public_key, what="link result manifest", fix=_RELINK)
     listed = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
     for name, digest in sorted(file_digests.items()):
         if listed.get(name) != digest:
             raise IntegrityError(f"{name} of the link result differs from the file the linkage unit signed "
-                                 f"(damaged or altered); {fix}")
-    kcv = verify_exports(exports, fix=fix)
+                                 f"(damaged or altered); {_RELINK}")
+
+
+def check_inputs(manifest: Mapping[str, Any], exports: Sequence[Mapping[str, Any]]) -> str:
+    """The exports' key check value, once their signed metadata (:func:`verify_exports`) matches
+    the inputs the (verified) manifest names: the same content digests in the same order."""
+    kcv = verify_exports(exports, fix=_RELINK)
     inputs = [i.get("content_digest") for i in manifest.get("inputs", [])]
     if kcv != manifest.get("key_check_value") or inputs != [e.get("content_digest") for e in exports]:
-        raise IntegrityError(f"the exports' signed metadata does not match the manifest's inputs; {fix}")
+        raise IntegrityError(f"the exports' signed metadata does not match the manifest's inputs; {_RELINK}")
     return kcv
 
 

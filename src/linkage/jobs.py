@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import io
-from .authenticity import Trust, stale_warnings, verify_result
+from .authenticity import Trust, check_inputs, stale_warnings, verify_result
 from .bloom import popcount
 from .deliver import Package, deliver
 from .encode import QUARANTINE_COLUMNS, REFERENCE_MAP_COLUMNS, encode
@@ -298,14 +298,16 @@ def deliver_file(result_dir: str | os.PathLike[str], recipient: str, output_path
     The package path is checked against the output policy first (:mod:`linkage.io.outputs`); the
     result must be signed with the same key, every file as the manifest lists it, and the
     envelopes as the agencies signed them (:func:`linkage.authenticity.verify_result`,
-    :func:`linkage.deliver.deliver`): IntegrityError before anything is written otherwise.
+    :func:`~linkage.authenticity.check_inputs`, :func:`linkage.deliver.deliver`): IntegrityError before anything is written otherwise.
     """
     check_targets([Target(Path(output_path), OutputKind.PACKAGE)],
                   inputs=[Path(result_dir) / name for name in RESULT_FILES], keys=[signing_key_path], force=force)
     key = io.read_linkage_unit_key(signing_key_path)
     files = io.read_link_result(result_dir)
-    verify_result(files.manifest, files.file_digests, files.exports, public_key=key.public_key)
-    package: Package = deliver(files.entities, files.envelopes, recipient=recipient, exports=files.exports,
+    verify_result(files.manifest, files.file_digests, public_key=key.public_key)
+    exports = files.exports()
+    check_inputs(files.manifest, exports)
+    package: Package = deliver(files.entities(), files.envelopes(), recipient=recipient, exports=exports,
                                signing_key=key, own_agency=own_agency, created=created)
     io.write_package(package, output_path, force=force)
     counts = package.metadata["counts"]

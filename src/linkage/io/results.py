@@ -199,44 +199,61 @@ def read_envelopes(result_dir: str | os.PathLike[str]) -> pa.Table:
 
 @dataclass(frozen=True, slots=True)
 class LinkResultFiles:
-    """What deliver reads of a result directory; ``file_digests``: the SHA-256 of every file but
-    the manifest, of the very bytes the tables were parsed from."""
+    """A result directory as deliver reads it: the manifest, the SHA-256 of every other file, and
+    the bytes those digests were taken of, parsed only on demand (so a damaged or altered file
+    is reported by the digest check, :func:`linkage.authenticity.verify_result`, first)."""
 
+    root: Path
     manifest: dict[str, Any]
-    exports: list[dict[str, Any]]
-    entities: pd.DataFrame
-    envelopes: pa.Table
     file_digests: dict[str, str]
+    raw: dict[str, bytes]
+
+    def exports(self) -> list[dict[str, Any]]:
+        """The inputs' signed metadata (``exports.json``)."""
+        try:
+            doc = json.loads(self.raw["exports.json"].decode("utf-8"))
+        except ValueError:
+            doc = None
+        if not isinstance(doc, dict) or doc.get("format") != _EXPORTS_FORMAT or not isinstance(doc.get("exports"),
+                                                                                               list):
+            raise IntegrityError(f"{self.root / 'exports.json'} is not the exports list of a link result; run "
+                                 "linkage link again")
+        return doc["exports"]
+
+    def entities(self) -> pd.DataFrame:
+        try:
+            return pd.read_parquet(_io.BytesIO(self.raw["entities.parquet"]))
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise IntegrityError(f"{self.root / 'entities.parquet'} is damaged ({type(exc).__name__}); run linkage "
+                                 "link again") from None
+
+    def envelopes(self) -> pa.Table:
+        path = self.root / "envelopes.parquet"
+        try:
+            table = pq.read_table(pa.BufferReader(self.raw["envelopes.parquet"])).replace_schema_metadata(None)
+        except (pa.ArrowException, OSError) as exc:
+            raise IntegrityError(f"{path} is damaged ({type(exc).__name__}); run linkage link again") from None
+        if not table.schema.equals(ENVELOPES_SCHEMA):
+            raise IntegrityError(f"{path} does not have the columns of a link result's envelopes")
+        return table
 
 
 def read_link_result(result_dir: str | os.PathLike[str]) -> LinkResultFiles:
-    """Read a result directory for delivery (IntegrityError naming a missing or damaged file).
-    Nothing is verified here but readability: see :func:`linkage.authenticity.verify_result`."""
+    """Read a result directory for delivery (IntegrityError naming a missing file or a manifest
+    that cannot be read). Nothing is verified here: see :func:`linkage.authenticity.verify_result`."""
     root = Path(result_dir)
     manifest = read_manifest(root)
-    data: dict[str, bytes] = {}
+    raw: dict[str, bytes] = {}
     digests: dict[str, str] = {}
     for name in RESULT_FILES[:-1]:
         if not (root / name).is_file():
             raise _missing(root, name)
         if name in ("entities.parquet", "envelopes.parquet", "exports.json"):
-            data[name] = (root / name).read_bytes()
-            digests[name] = "sha256:" + hashlib.sha256(data[name]).hexdigest()
+            raw[name] = (root / name).read_bytes()
+            digests[name] = "sha256:" + hashlib.sha256(raw[name]).hexdigest()
         else:
             digests[name] = _file_digest(root / name)
-    try:
-        entities = pd.read_parquet(_io.BytesIO(data["entities.parquet"]))
-        envelopes = pq.read_table(pa.BufferReader(data["envelopes.parquet"])).replace_schema_metadata(None)
-        doc = json.loads(data["exports.json"].decode("utf-8"))
-    except (pa.ArrowException, OSError, ValueError) as exc:
-        raise IntegrityError(f"{root} holds a damaged result file ({type(exc).__name__}); run linkage link "
-                             "again") from None
-    if not envelopes.schema.equals(ENVELOPES_SCHEMA):
-        raise IntegrityError(f"{root / 'envelopes.parquet'} does not have the columns of a link result's envelopes")
-    if not isinstance(doc, dict) or doc.get("format") != _EXPORTS_FORMAT or not isinstance(doc.get("exports"), list):
-        raise IntegrityError(f"{root / 'exports.json'} is not the exports list of a link result; run linkage link "
-                             "again")
-    return LinkResultFiles(manifest, doc["exports"], entities, envelopes, digests)
+    return LinkResultFiles(root, manifest, digests, raw)
 
 
 def read_string_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
