@@ -478,3 +478,18 @@ def test_linkage_unit_key_files(tmp_path):
     (tmp_path / "other.json").write_text('{"kind": "linkage-keyring"}')
     with pytest.raises(KeyFileError, match="not a linkage unit public key"):
         io.read_linkage_unit_public_key(tmp_path / "other.json")
+
+
+def test_the_fast_leaves_equal_the_reference_definition(demo):
+    from linkage.authenticity import _leaves, envelope_leaf
+
+    table = demo["files"].envelopes
+    rows = table.to_pylist()
+    rows[0]["envelope"]["valid_from"] = None  # a missing date: 0xFFFFFFFF, no bytes
+    rows[1]["envelope"]["valid_until"] = "2030-01-01"
+    table = pa.Table.from_pylist(rows, schema=ENVELOPES_SCHEMA)
+    agencies, recipients, leaves = _leaves(table.slice(1))  # an offset into the arrays
+    assert leaves == [envelope_leaf(r["record_ref"], r["envelope"]) for r in rows[1:]]
+    assert _leaves(table)[2][0] == envelope_leaf(rows[0]["record_ref"], rows[0]["envelope"])
+    assert agencies == [r["agency"] for r in rows[1:]] and recipients == [r["envelope"]["recipient"] for r in rows[1:]]
+    assert _leaves(table.slice(0, 0)) == ([], [], [])

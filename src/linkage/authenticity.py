@@ -58,7 +58,7 @@ from .encoded import verify_metadata
 from .errors import ConfigError, IntegrityError
 from .keys import LinkageUnitKey, linkage_unit_key_id, verify_signature
 
-__all__ = ["envelope_digests", "check_envelopes", "verify_exports", "sign_document", "verify_document",
+__all__ = ["envelope_digests", "envelope_leaf", "check_envelopes", "verify_exports", "sign_document", "verify_document",
            "seal_manifest", "verify_result", "check_inputs", "Trust", "Provenance", "stale_warnings", "RESULT_KIND", "PACKAGE_KIND"]
 
 RESULT_KIND = "link-result"
@@ -81,13 +81,31 @@ _SET_HEAD = _f("linkage-envelope-set") + _f("1")
 # --------------------------------------------------------------------------------- envelope digests
 
 
+def envelope_leaf(record_ref: str, envelope: Mapping[str, Any]) -> bytes:
+    """The leaf hash of one envelope (the reference definition; :func:`_leaves` is the fast one)."""
+    return hashlib.sha256(b"".join(_f(p) for p in (record_ref, *(envelope[n] for n in _ENVELOPE_FIELDS)))).digest()
+
+
+def _length_prefixed(column: pa.Array) -> list[pa.Array]:
+    """``f`` of every value of a string or binary column, as two binary columns (prefix, bytes)."""
+    if pa.types.is_string(column.type):
+        column = column.cast(pa.binary())
+    n = len(column)
+    prefix = np.asarray(pc.binary_length(column).fill_null(-1), dtype=np.int64).astype(">u4")  # null: 0xFFFFFFFF
+    offsets = np.arange(0, 4 * n + 1, 4, dtype=np.int32)
+    return [pa.Array.from_buffers(pa.binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(prefix.tobytes())]),
+            column.fill_null(b"")]
+
+
 def _leaves(table: pa.Table) -> tuple[list[str], list[str], list[bytes]]:
     """Agency, recipient and leaf hash per row of a table with agency, record_ref, envelope."""
-    envelope = table.column("envelope")
-    columns = [pc.struct_field(envelope, name).to_pylist() for name in _ENVELOPE_FIELDS]
-    refs = table.column("record_ref").to_pylist()
-    leaves = [hashlib.sha256(b"".join(map(_f, (ref, *fields)))).digest() for ref, *fields in zip(refs, *columns)]
-    return table.column("agency").to_pylist(), columns[0], leaves
+    if table.num_rows == 0:
+        return [], [], []
+    envelope = table.column("envelope").combine_chunks()
+    columns = [table.column("record_ref").combine_chunks()] + [pc.struct_field(envelope, n) for n in _ENVELOPE_FIELDS]
+    joined = pc.binary_join_element_wise(*(part for c in columns for part in _length_prefixed(c)), b"")
+    leaves = [hashlib.sha256(raw).digest() for raw in joined.to_pylist()]
+    return table.column("agency").to_pylist(), columns[1].to_pylist(), leaves
 
 
 def _set_digest(agency: str, recipient: str, leaves: list[bytes]) -> str:
