@@ -87,7 +87,8 @@ def flip_a_ciphertext_byte(rows: Rows, everything: Rows) -> Rows:
 def swap_two_record_refs(rows: Rows, everything: Rows) -> Rows:
     mine = _mine(rows)
     i = mine[0]
-    j = next(k for k in mine if rows[k]["agency"] == rows[i]["agency"] and rows[k]["record_ref"] != rows[i]["record_ref"])
+    j = next(k for k in mine
+             if rows[k]["agency"] == rows[i]["agency"] and rows[k]["record_ref"] != rows[i]["record_ref"])
     rows[i]["record_ref"], rows[j]["record_ref"] = rows[j]["record_ref"], rows[i]["record_ref"]
     return rows
 
@@ -493,3 +494,11 @@ def test_the_fast_leaves_equal_the_reference_definition(demo):
     assert _leaves(table)[2][0] == envelope_leaf(rows[0]["record_ref"], rows[0]["envelope"])
     assert agencies == [r["agency"] for r in rows[1:]] and recipients == [r["envelope"]["recipient"] for r in rows[1:]]
     assert _leaves(table.slice(0, 0)) == ([], [], [])
+
+
+def test_deliver_refuses_a_result_of_an_older_linkage(demo, tmp_path):
+    result = copy_result(demo, tmp_path)
+    (result / "exports.json").unlink()
+    _edit_json(result / "manifest.json", lambda m: m.update(format_version=1))
+    with pytest.raises(IntegrityError, match="written by an older linkage .*--signing-key"):
+        deliver_from(demo, result, tmp_path)

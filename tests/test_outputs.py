@@ -53,7 +53,8 @@ def run(root: Path, *args: str) -> Result:
     """The CLI with ``root`` as the working directory (so that '.' is a real choice); KCV in the
     arguments becomes the key check value of the demo's project secret."""
     if KCV in args:
-        secret = next(p / "keys" / "project.key" for p in (root, *root.parents) if (p / "keys" / "project.key").is_file())
+        secret = next(p / "keys" / "project.key" for p in (root, *root.parents)
+                      if (p / "keys" / "project.key").is_file())
         args = tuple(io.read_secret(secret).key_check_value if a == KCV else a for a in args)
     with contextlib.chdir(root):
         return CliRunner().invoke(cli, [str(a) for a in args])

@@ -58,8 +58,9 @@ from .encoded import verify_metadata
 from .errors import ConfigError, IntegrityError
 from .keys import LinkageUnitKey, linkage_unit_key_id, verify_signature
 
-__all__ = ["envelope_digests", "envelope_leaf", "check_envelopes", "verify_exports", "sign_document", "verify_document",
-           "seal_manifest", "verify_result", "check_inputs", "Trust", "Provenance", "stale_warnings", "RESULT_KIND", "PACKAGE_KIND"]
+__all__ = ["envelope_digests", "envelope_leaf", "check_envelopes", "verify_exports", "sign_document",
+           "verify_document", "seal_manifest", "verify_result", "check_inputs", "Trust", "Provenance",
+           "stale_warnings", "RESULT_KIND", "PACKAGE_KIND"]
 
 RESULT_KIND = "link-result"
 PACKAGE_KIND = "delivery-package"

@@ -298,7 +298,8 @@ def deliver_file(result_dir: str | os.PathLike[str], recipient: str, output_path
     The package path is checked against the output policy first (:mod:`linkage.io.outputs`); the
     result must be signed with the same key, every file as the manifest lists it, and the
     envelopes as the agencies signed them (:func:`linkage.authenticity.verify_result`,
-    :func:`~linkage.authenticity.check_inputs`, :func:`linkage.deliver.deliver`): IntegrityError before anything is written otherwise.
+    :func:`~linkage.authenticity.check_inputs`, :func:`linkage.deliver.deliver`): IntegrityError
+    before anything is written otherwise.
     """
     check_targets([Target(Path(output_path), OutputKind.PACKAGE)],
                   inputs=[Path(result_dir) / name for name in RESULT_FILES], keys=[signing_key_path], force=force)

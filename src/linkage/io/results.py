@@ -243,6 +243,9 @@ def read_link_result(result_dir: str | os.PathLike[str]) -> LinkResultFiles:
     that cannot be read). Nothing is verified here: see :func:`linkage.authenticity.verify_result`."""
     root = Path(result_dir)
     manifest = read_manifest(root)
+    if manifest.get("format_version") != 2:  # before exports.json: say why, not that a file is missing
+        raise IntegrityError(f"{root} was written by an older linkage (no signed manifest); run linkage link again "
+                             "from the agencies' exports with --signing-key")
     raw: dict[str, bytes] = {}
     digests: dict[str, str] = {}
     for name in RESULT_FILES[:-1]:
