@@ -18,7 +18,7 @@ from linkage import io, jobs, synth
 from linkage.demo import example_configs_dir
 from linkage.errors import IntegrityError
 from linkage.seal import generate_recipient_key
-from linkage.keys import generate_secret
+from linkage.keys import generate_linkage_unit_key, generate_secret
 
 PLANTED = "Qorvexilnumbratt"
 AGENCIES = ("foreigners_authority", "jobcentre", "employment_agency", "course_provider", "coordination_office")
@@ -52,7 +52,13 @@ def flow(tmp_path_factory):
     for name in AGENCIES:
         keys[name] = generate_recipient_key(name)
         io.create_recipient(keys[name], root / "keys" / f"{name}.key", root / "keys" / "keyring.json")
+    io.create_linkage_unit_key(generate_linkage_unit_key(), root / "unit" / "lu.key")
     return root, data, secret, keys, record_id, granted
+
+
+def _view(root: Path, package: Path, key: Path, out: Path, secret, **kwargs):
+    return jobs.view_file(package, key, out, linkage_unit_key_path=root / "unit" / "lu.pub",
+                          expected_key_check=secret.key_check_value, **kwargs)
 
 
 def _run(root: Path, data: synth.SynthData, secret, keys, tag: str) -> dict[str, Path]:
@@ -64,13 +70,14 @@ def _run(root: Path, data: synth.SynthData, secret, keys, tag: str) -> dict[str,
                                    consent_path=root / "exports" / "consent" / f"{export.agency}.csv",
                                    keyring_path=root / "keys" / "keyring.json", created=CREATED)
         encoded.append(summary.output)
-    jobs.link_files(encoded, root / tag / "result", job_config_path=configs / "link_job.toml")
+    jobs.link_files(encoded, root / tag / "result", signing_key_path=root / "unit" / "lu.key",
+                    job_config_path=configs / "link_job.toml")
     views = {}
     for name in AGENCIES:
         package = root / tag / "packages" / f"{name}.parquet"
-        jobs.deliver_file(root / tag / "result", name, package)
-        summary = jobs.view_file(package, root / "keys" / f"{name}.key", root / tag / "views" / f"{name}.csv",
-                                 at=TODAY)
+        jobs.deliver_file(root / tag / "result", name, package, signing_key_path=root / "unit" / "lu.key")
+        summary = _view(root, package, root / "keys" / f"{name}.key", root / tag / "views" / f"{name}.csv", secret,
+                        at=TODAY)
         views[name] = summary.outputs[0]
     return views
 
@@ -108,7 +115,7 @@ def test_a_package_does_not_open_with_another_recipients_key(flow, tmp_path):
     package = next((root / "first" / "packages").glob("*.parquet"))
     other = next(p for p in (root / "keys").glob("*.key") if p.stem != package.stem)
     with pytest.raises(IntegrityError, match="belongs to"):
-        jobs.view_file(package, other, tmp_path / "v.csv", at=TODAY)
+        _view(root, package, other, tmp_path / "v.csv", secret, at=TODAY)
 
 
 def test_cli_encode_deliver_view(flow, tmp_path):
@@ -137,19 +144,27 @@ def test_cli_encode_deliver_view(flow, tmp_path):
                                   str(tmp_path / "x.parquet")])
     assert missing.exit_code == 3 and "consent register" in missing.output
     result = tmp_path / "result"
-    assert runner.invoke(cli, ["link", str(encoded), "-o", str(result)]).exit_code == 0
+    unit_key = str(root / "unit" / "lu.key")
+    run = runner.invoke(cli, ["link", str(encoded), "-o", str(result)])
+    assert run.exit_code == 2 and "--signing-key" in run.output  # every link result is signed
+    assert runner.invoke(cli, ["link", str(encoded), "-o", str(result), "--signing-key", unit_key]).exit_code == 0
     recipient = granted[0]
     package = tmp_path / "package.parquet"
-    run = runner.invoke(cli, ["deliver", str(result), "--recipient", recipient, "-o", str(package)])
+    run = runner.invoke(cli, ["deliver", str(result), "--recipient", recipient, "-o", str(package),
+                              "--signing-key", unit_key])
     assert run.exit_code == 0, run.output
+    assert "signed, linkage unit key id" in run.output
+    trust = ["--linkage-unit-key", str(root / "unit" / "lu.pub"), "--expect-key-check", secret.key_check_value]
     view = tmp_path / "view.xlsx"
     run = runner.invoke(cli, ["view", str(package), "--private-key", str(root / "keys" / f"{recipient}.key"),
-                              "-o", str(view), "--at", "2026-07-01"])
+                              "-o", str(view), "--at", "2026-07-01", *trust])
     assert run.exit_code == 0, run.output
     assert PLANTED not in run.output and "warning" not in run.output
+    assert "authenticated: package made" in run.output and secret.key_check_value in run.output
     late = runner.invoke(cli, ["view", str(package), "--private-key", str(root / "keys" / f"{recipient}.key"),
-                               "-o", str(tmp_path / "late.csv"), "--at", "2099-01-01"])
+                               "-o", str(tmp_path / "late.csv"), "--at", "2099-01-01", *trust])
     assert late.exit_code == 0 and "ask the linkage unit for a fresh package" in late.output
+    assert "were encoded up to" in late.output  # the agencies' signed times, not only the package's
     book = load_workbook(view)
     assert book.sheetnames == ["persons", "duplicates"] and book["persons"].freeze_panes == "A2"
     assert any(PLANTED in str(cell.value) for row in book["persons"].iter_rows() for cell in row)
@@ -157,17 +172,17 @@ def test_cli_encode_deliver_view(flow, tmp_path):
     assert recipient in audit and PLANTED not in audit
     other = next(n for n in AGENCIES if n != recipient)
     wrong = runner.invoke(cli, ["view", str(package), "--private-key", str(root / "keys" / f"{other}.key"),
-                                "-o", str(tmp_path / "w.csv")])
+                                "-o", str(tmp_path / "w.csv"), *trust])
     assert wrong.exit_code == 6 and "belongs to" in wrong.output
     raw = bytearray(package.read_bytes())
     raw[len(raw) // 2] ^= 0xFF
     damaged = tmp_path / "damaged.parquet"
     damaged.write_bytes(bytes(raw))
     run = runner.invoke(cli, ["view", str(damaged), "--private-key", str(root / "keys" / f"{recipient}.key"),
-                              "-o", str(tmp_path / "d.csv")])
+                              "-o", str(tmp_path / "d.csv"), *trust])
     assert run.exit_code == 6, run.output
     nothing = runner.invoke(cli, ["deliver", str(tmp_path / "nope"), "--recipient", recipient, "-o",
-                                  str(tmp_path / "p.parquet")])
+                                  str(tmp_path / "p.parquet"), "--signing-key", unit_key])
     assert nothing.exit_code == 6 and "not a complete link result" in nothing.output
 
 
@@ -194,5 +209,7 @@ def test_cli_view_with_a_missing_reference_map_is_a_clear_error(flow, tmp_path):
     if not package.exists():  # this test run alone
         _run(root, data, secret, keys, "first")
     run = CliRunner().invoke(cli, ["view", str(package), "--private-key", str(root / "keys" / "jobcentre.key"),
-                                   "-o", str(tmp_path / "v.csv"), "--ref-map", str(tmp_path / "nope.csv")])
+                                   "-o", str(tmp_path / "v.csv"), "--ref-map", str(tmp_path / "nope.csv"),
+                                   "--linkage-unit-key", str(root / "unit" / "lu.pub"),
+                                   "--expect-key-check", secret.key_check_value])
     assert run.exit_code == 4 and "nope.csv does not exist" in run.output

@@ -24,6 +24,7 @@ from linkage.encoded import ENVELOPE_TYPE, EncodedExport
 from linkage.encoded import content_digest as package_digest  # a package is digested like an export
 from linkage.errors import DataError, IntegrityError
 from linkage.seal import generate_recipient_key, seal_payload
+from signing import SECRET, UNIT, signed_exports
 
 JOBCENTRE = generate_recipient_key("jobcentre")
 ABH = generate_recipient_key("abh")
@@ -66,10 +67,14 @@ def envelopes() -> pa.Table:
     ])
 
 
+def signed(entities: pd.DataFrame, envelopes: pa.Table, **kwargs: object) -> Package:
+    """deliver() with the exports the agencies would have signed for exactly these inputs."""
+    return deliver(entities, envelopes, exports=signed_exports(entities, envelopes), signing_key=UNIT, **kwargs)
+
+
 @pytest.fixture(scope="module")
 def package(envelopes: pa.Table) -> Package:
-    return deliver(ENTITIES, envelopes, recipient="jobcentre", result={"key_check_value": "a808-39e2-1a25-6a66"},
-                   created=CREATED)
+    return signed(ENTITIES, envelopes, recipient="jobcentre", created=CREATED)
 
 
 def rows(package: Package) -> list[tuple[str, str, str, bool, str | None]]:
@@ -119,7 +124,10 @@ def test_package_lists_envelopes_for_the_recipient_and_its_own_records(package: 
     assert package.recipient == "jobcentre" and package.own_agency == "jobcentre"
     meta = package.metadata
     assert meta["created"] == "2024-06-01T12:00:00Z"
-    assert meta["result"] == {"key_check_value": "a808-39e2-1a25-6a66"}
+    assert meta["result"]["key_check_value"] == SECRET.key_check_value
+    assert [i["agency"] for i in meta["result"]["inputs"]] == ["abh", "course", "jobcentre"]
+    assert [e["agency"] for e in meta["exports"]] == ["abh", "course", "jobcentre"]
+    assert meta["linkage_unit"]["key_id"] == UNIT.key_id and meta["signature"]
     assert meta["counts"] == {"entities": 3, "envelopes": 4, "own_records": 3,
                               "envelopes_by_agency": {"abh": 3, "course": 1},
                               "purposes": ["benefits", "integration"]}
@@ -136,45 +144,53 @@ def test_no_envelope_or_record_of_another_recipient_is_included(package: Package
 
 
 def test_package_for_a_recipient_without_own_records(envelopes: pa.Table) -> None:
-    package = deliver(ENTITIES, envelopes, recipient="abh", own_agency=None, created=CREATED)
+    package = signed(ENTITIES, envelopes, recipient="abh", own_agency=None, created=CREATED)
     # "abh" is an agency of the result, so its records are its own by default
     assert package.own_agency == "abh"
     assert {r[2] for r in rows(package) if r[3]} == {"a1", "a2"}
-    other = deliver(ENTITIES[ENTITIES["agency"] != "abh"], envelopes.filter(pc.equal(
+    other = signed(ENTITIES[ENTITIES["agency"] != "abh"], envelopes.filter(pc.equal(
         envelopes.column("agency"), "course")), recipient="abh", created=CREATED)
     assert other.own_agency is None
     assert rows(other) == [("E1", "course", "c1", False, "abh"), ("E2", "course", "c2", False, "abh")]
 
 
 def test_explicit_own_agency(envelopes: pa.Table) -> None:
-    package = deliver(ENTITIES, envelopes, recipient="abh", own_agency="course", created=CREATED)
+    package = signed(ENTITIES, envelopes, recipient="abh", own_agency="course", created=CREATED)
     assert package.own_agency == "course"
     assert {r[2] for r in rows(package) if r[3]} == {"c1", "c2"}
     with pytest.raises(DataError, match="agency 'nobody' has no records"):
-        deliver(ENTITIES, envelopes, recipient="abh", own_agency="nobody")
+        signed(ENTITIES, envelopes, recipient="abh", own_agency="nobody")
 
 
 def test_an_envelope_of_a_record_not_in_the_result_is_refused(envelopes: pa.Table) -> None:
+    exports = signed_exports(ENTITIES, envelopes)
+    # a3 replaced by another record: the counts agree with the signed exports, the envelope's record is gone
+    entities = ENTITIES.replace({"record_ref": {"a3": "a9"}})
     with pytest.raises(DataError, match=r"1 envelope\(s\) belong to records that are not in the link result"):
-        deliver(ENTITIES[ENTITIES["record_ref"] != "a3"], envelopes, recipient="jobcentre")
+        deliver(entities, envelopes, recipient="jobcentre", exports=exports, signing_key=UNIT)
+    with pytest.raises(IntegrityError, match=r"lists 2 record\(s\) of agency 'abh'; its signed export holds 3; run "
+                                             "linkage link again"):
+        deliver(ENTITIES[ENTITIES["record_ref"] != "a3"], envelopes, recipient="jobcentre", exports=exports,
+                signing_key=UNIT)
 
 
 def test_package_without_envelopes(envelopes: pa.Table, tmp_path: Path) -> None:
-    package = deliver(ENTITIES, envelopes.slice(0, 0), recipient="jobcentre", created=CREATED)
+    package = signed(ENTITIES, envelopes.slice(0, 0), recipient="jobcentre", created=CREATED)
     assert rows(package) == [("E3", "jobcentre", "j2", True, None), ("E3", "jobcentre", "j3", True, None)]
     assert io.read_package(io.write_package(package, tmp_path / "p.parquet")).table.equals(package.table)
-    empty = deliver(ENTITIES[ENTITIES["agency"] != "jobcentre"], envelopes.slice(0, 0), recipient="jobcentre")
+    empty = signed(ENTITIES[ENTITIES["agency"] != "jobcentre"], envelopes.slice(0, 0), recipient="jobcentre")
     assert empty.table.num_rows == 0 and empty.own_agency is None
     verify_package(empty)
 
 
 def test_package_is_deterministic_whatever_the_input_order(envelopes: pa.Table) -> None:
     unique = envelopes.slice(0, 2)  # one envelope per (record, purpose, window): order fully determined
-    first = deliver(ENTITIES, unique, recipient="jobcentre", created=CREATED)
+    exports = signed_exports(ENTITIES, unique)
+    first = deliver(ENTITIES, unique, recipient="jobcentre", exports=exports, signing_key=UNIT, created=CREATED)
     shuffled = deliver(ENTITIES.iloc[::-1].reset_index(drop=True), unique.take([1, 0]), recipient="jobcentre",
-                       created=CREATED)
+                       exports=exports, signing_key=UNIT, created=CREATED)
     assert first.table.equals(shuffled.table)
-    assert first.metadata == shuffled.metadata
+    assert first.metadata == shuffled.metadata  # signature included: Ed25519 is deterministic
     keys = list(zip(*(first.table.column(c).to_pylist() for c in ("entity_id", "agency", "record_ref"))))
     assert keys == sorted(keys)
 
@@ -221,9 +237,15 @@ def test_unusable_package_files_are_refused(package: Package, tmp_path: Path) ->
     pq.write_table(package.table, plain)
     with pytest.raises(IntegrityError, match="not a linkage delivery package"):
         io.read_package(plain)
-    newer = Package(package.table, {**package.metadata, "format_version": 2})
-    with pytest.raises(IntegrityError, match="version 2 is not supported"):
+    newer = Package(package.table, {**package.metadata, "format_version": 3})
+    with pytest.raises(IntegrityError, match="version 3 is not supported"):
         verify_package(newer)
+    older = Package(package.table, {**package.metadata, "format_version": 1})
+    with pytest.raises(IntegrityError, match=r"version 1 is not supported \(version 1 packages are not signed\)"):
+        verify_package(older)
+    unsigned = Package(package.table, {k: v for k, v in package.metadata.items() if k != "signature"})
+    with pytest.raises(IntegrityError, match="not signed by the linkage unit"):
+        verify_package(unsigned)
     wrong_columns = Package(package.table.drop_columns(["own"]), package.metadata)
     with pytest.raises(IntegrityError, match="columns are not those"):
         verify_package(wrong_columns)

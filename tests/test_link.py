@@ -15,7 +15,7 @@ from linkage import io, jobs, synth
 from linkage.errors import ConfigError, IntegrityError
 from linkage.evaluate import pair_quality
 from linkage.job_config import parse_link_job
-from linkage.keys import ProjectSecret
+from linkage.keys import ProjectSecret, generate_linkage_unit_key
 from linkage.compare import to_levels
 from linkage.link import link
 from linkage.seal import generate_recipient_key
@@ -44,7 +44,9 @@ def demo_files(tmp_path_factory) -> dict[str, object]:
         encoded[export.agency] = out
         maps.append(io.read_string_csv(summary.reference_map).assign(agency=export.agency))
     truth = io.read_string_csv(root / "exports" / "truth.csv")
-    return {"root": root, "encoded": encoded, "maps": pd.concat(maps), "truth": truth, "data": data}
+    io.create_linkage_unit_key(generate_linkage_unit_key(), root / "keys" / "lu.key")
+    return {"root": root, "encoded": encoded, "maps": pd.concat(maps), "truth": truth, "data": data,
+            "unit_key": root / "keys" / "lu.key"}
 
 
 def _consent(root: Path, agency: str) -> dict[str, Path]:
@@ -100,7 +102,8 @@ def test_results_are_reproducible_bit_for_bit(demo_files, tmp_path):
     pd.testing.assert_frame_equal(first.pairs, second.pairs)
     io.write_link_result(first, tmp_path / "a")
     io.write_link_result(second, tmp_path / "b")
-    for name in ("entities.parquet", "entities.csv", "pairs.parquet", "review.parquet", "review.csv"):
+    for name in ("entities.parquet", "entities.csv", "pairs.parquet", "review.parquet", "review.csv",
+                 "envelopes.parquet", "exports.json"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 
@@ -175,11 +178,12 @@ def test_to_levels_cuts_and_missing():
 def test_cli_link_writes_the_result_directory(demo_files, tmp_path):
     out = tmp_path / "result"
     paths = [str(p) for p in demo_files["encoded"].values()]
-    run = CliRunner().invoke(cli, ["link", "--config", str(JOB), *paths, "-o", str(out)])
+    key = ["--signing-key", str(demo_files["unit_key"])]
+    run = CliRunner().invoke(cli, ["link", "--config", str(JOB), *paths, "-o", str(out), *key])
     assert run.exit_code == 0, run.output
     assert "persons ->" in run.output and "estimated pair completeness" in run.output
     assert sorted(p.name for p in out.iterdir()) == sorted(io.RESULT_FILES)
-    again = CliRunner().invoke(cli, ["link", *paths, "-o", str(out)])  # replaces the previous result
+    again = CliRunner().invoke(cli, ["link", *paths, "-o", str(out), *key])  # replaces the previous result
     assert again.exit_code == 0, again.output
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary leftovers
 
@@ -190,14 +194,15 @@ def test_cli_link_refuses_tampered_and_foreign_files(demo_files, tmp_path):
     raw = bytearray(good.read_bytes())
     raw[len(raw) // 3] ^= 0xFF
     bad.write_bytes(bytes(raw))
-    run = CliRunner().invoke(cli, ["link", str(good), str(bad), "-o", str(tmp_path / "r")])
+    key = ["--signing-key", str(demo_files["unit_key"])]
+    run = CliRunner().invoke(cli, ["link", str(good), str(bad), "-o", str(tmp_path / "r"), *key])
     assert run.exit_code == 6 and "tampered.parquet" in run.output
     assert not (tmp_path / "r").exists()
     run = CliRunner().invoke(cli, ["link", str(good), "--expect-key-check", "0000-0000-0000-0000",
-                                   "-o", str(tmp_path / "r")])
+                                   "-o", str(tmp_path / "r"), *key])
     assert run.exit_code == 6 and "different project secret" in run.output
     run = CliRunner().invoke(cli, ["link", str(good), "--config", str(tmp_path / "missing.toml"),
-                                   "-o", str(tmp_path / "r")])
+                                   "-o", str(tmp_path / "r"), *key])
     assert run.exit_code == 3
 
 
@@ -215,7 +220,7 @@ def test_no_record_value_reaches_the_linkage_result(demo_files, tmp_path):
                      **_consent(demo_files["root"], export.agency))
     out = tmp_path / "result"
     run = CliRunner().invoke(cli, ["link", str(encoded), str(demo_files["encoded"]["foreigners_authority"]),
-                                   "-o", str(out)])
+                                   "-o", str(out), "--signing-key", str(demo_files["unit_key"])])
     assert run.exit_code == 0, run.output
     assert canary.lower() not in run.output.lower()
     for path in [encoded, *out.iterdir()]:

@@ -50,7 +50,12 @@ def sandbox(demo_dir, tmp_path) -> Path:
 
 
 def run(root: Path, *args: str) -> Result:
-    """The CLI with ``root`` as the working directory (so that '.' is a real choice)."""
+    """The CLI with ``root`` as the working directory (so that '.' is a real choice); KCV in the
+    arguments becomes the key check value of the demo's project secret."""
+    if KCV in args:
+        secret = next(p / "keys" / "project.key" for p in (root, *root.parents)
+                      if (p / "keys" / "project.key").is_file())
+        args = tuple(io.read_secret(secret).key_check_value if a == KCV else a for a in args)
     with contextlib.chdir(root):
         return CliRunner().invoke(cli, [str(a) for a in args])
 
@@ -67,6 +72,13 @@ def encode_args(*extra: str) -> list[str]:
 
 ENCODED = ["encoded/jobcentre.parquet", "encoded/course_provider.parquet"]
 VIEW_KEY = "keys/recipients/jobcentre.key"
+UNIT_KEY, UNIT_PUB = "keys/linkage-unit.key", "keys/linkage-unit.pub"
+KCV = "<key check value>"  # replaced by run()
+
+
+def link(up: str = "") -> list[str]:
+    """``linkage link`` of ENCODED signed with the demo's linkage unit key (``up``: '../' to the sandbox)."""
+    return ["link", *(up + p for p in ENCODED), "--signing-key", up + UNIT_KEY]
 
 
 def refused(result: Result, *words: str) -> None:
@@ -132,30 +144,30 @@ def test_encode_replaces_its_previous_outputs_and_force_replaces_a_foreign_file(
 
 def test_link_refuses_a_folder_holding_its_inputs_or_foreign_files(sandbox):
     before = snapshot(sandbox)
-    refused(run(sandbox, "link", *ENCODED, "-o", "encoded"), "holds this command's inputs", "--force")
-    refused(run(sandbox, "link", *ENCODED, "-o", "docs"), "not a link result", "--force")
-    refused(run(sandbox, "link", *ENCODED, "-o", "."), "--force")
-    refused(run(sandbox, "link", *ENCODED, "-o", "exports"), "not a link result")
-    refused(run(sandbox, "link", *ENCODED, "-o", "notes.txt"), "is a file, not a directory")
-    refused(run(sandbox, "link", *ENCODED, "-o", "keys"), "not a link result")
+    refused(run(sandbox, *link(), "-o", "encoded"), "holds this command's inputs", "--force")
+    refused(run(sandbox, *link(), "-o", "docs"), "not a link result", "--force")
+    refused(run(sandbox, *link(), "-o", "."), "--force")
+    refused(run(sandbox, *link(), "-o", "exports"), "not a link result")
+    refused(run(sandbox, *link(), "-o", "notes.txt"), "is a file, not a directory")
+    refused(run(sandbox, *link(), "-o", "keys"), "holds this command's inputs or keys")  # the signing key
     assert snapshot(sandbox) == before
 
 
 def test_link_replaces_a_previous_result_and_fills_an_empty_folder(sandbox):
     (sandbox / "result" / "manifest.json").touch()  # still the only files of a result
-    result = run(sandbox, "link", *ENCODED, "-o", "result")
+    result = run(sandbox, *link(), "-o", "result")
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (sandbox / "result").iterdir()) == sorted(io.RESULT_FILES)
     assert io.read_manifest(sandbox / "result")["counts"]["records"] > 0
-    result = run(sandbox, "link", *ENCODED, "-o", "empty")
+    result = run(sandbox, *link(), "-o", "empty")
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (sandbox / "empty").iterdir()) == sorted(io.RESULT_FILES)
 
 
 def test_link_into_a_result_with_a_foreign_file_is_refused_and_force_keeps_that_file(sandbox):
     (sandbox / "result" / "my-notes.txt").write_text(FOREIGN, encoding="utf-8")
-    refused(run(sandbox, "link", *ENCODED, "-o", "result"), "not a link result")
-    result = run(sandbox, "link", *ENCODED, "-o", "docs", "--force")
+    refused(run(sandbox, *link(), "-o", "result"), "not a link result")
+    result = run(sandbox, *link(), "-o", "docs", "--force")
     assert result.exit_code == 0, result.output
     assert (sandbox / "docs" / "brief.txt").read_text(encoding="utf-8") == FOREIGN
     assert io.read_manifest(sandbox / "docs")["counts"]["records"] > 0
@@ -164,16 +176,17 @@ def test_link_into_a_result_with_a_foreign_file_is_refused_and_force_keeps_that_
 def test_link_force_still_never_writes_over_an_input(sandbox):
     shutil.copy(sandbox / ENCODED[0], sandbox / "docs" / "pairs.parquet")
     before = snapshot(sandbox)
-    refused(run(sandbox, "link", "docs/pairs.parquet", "-o", "docs", "--force"), "one of this command's inputs")
+    refused(run(sandbox, "link", "docs/pairs.parquet", "-o", "docs", "--force", "--signing-key", UNIT_KEY),
+            "one of this command's inputs")
     assert snapshot(sandbox) == before
 
 
 def test_link_into_the_working_directory(sandbox):
-    result = run(sandbox / "result", "link", *(f"../{p}" for p in ENCODED), "-o", ".")
+    result = run(sandbox / "result", *link("../"), "-o", ".")
     assert result.exit_code == 0, result.output
     assert io.read_manifest(sandbox / "result")["counts"]["records"] > 0
     (sandbox / "empty" / "sub").mkdir()
-    result = run(sandbox / "empty" / "sub", "link", *(f"../../{p}" for p in ENCODED), "-o", ".")
+    result = run(sandbox / "empty" / "sub", *link("../../"), "-o", ".")
     assert result.exit_code == 0, result.output
     assert (sandbox / "empty" / "sub" / "manifest.json").is_file()
 
@@ -183,7 +196,7 @@ def test_link_into_the_working_directory(sandbox):
 
 def test_deliver_refuses_inputs_foreign_files_and_folders(sandbox):
     before = snapshot(sandbox)
-    base = ["deliver", "result", "--recipient", "jobcentre"]
+    base = ["deliver", "result", "--recipient", "jobcentre", "--signing-key", UNIT_KEY]
     refused(run(sandbox, *base, "-o", "result/entities.parquet"), "one of this command's inputs")
     refused(run(sandbox, *base, "-o", "result/manifest.json", "--force"), "one of this command's inputs")
     refused(run(sandbox, *base, "-o", "notes.txt"), "not a delivery package", "--force")
@@ -202,7 +215,8 @@ def test_deliver_refuses_inputs_foreign_files_and_folders(sandbox):
 
 
 def view_args(*extra: str) -> list[str]:
-    return ["view", "packages/jobcentre.parquet", "--private-key", VIEW_KEY, *extra]
+    return ["view", "packages/jobcentre.parquet", "--private-key", VIEW_KEY, "--linkage-unit-key", UNIT_PUB,
+            "--expect-key-check", KCV, *extra]
 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv", ".parquet"])
@@ -252,7 +266,7 @@ def test_synth_and_demo_refuse_foreign_folders_and_rerun_into_their_own(sandbox)
 
 
 def test_demo_reruns_into_its_own_folder_and_the_working_directory(sandbox):
-    keys = {p: (sandbox / p).read_bytes() for p in ("keys/project.key", "keys/keyring.json")}
+    keys = {p: (sandbox / p).read_bytes() for p in ("keys/project.key", "keys/keyring.json", UNIT_KEY, UNIT_PUB)}
     result = run(sandbox, "demo", "--persons", "20", "--out", ".")
     assert result.exit_code == 0, result.output
     assert {p: (sandbox / p).read_bytes() for p in keys} == keys  # the demo reuses its keys
@@ -269,6 +283,11 @@ def test_keys_never_overwrite_and_the_keyring_is_no_key(sandbox):
     refused(result, "key file")
     result = run(sandbox, "keys", "recipient", "newoffice", "--out", "keys", "--keyring", "notes.txt")
     refused(result, "not a keyring")
+    result = run(sandbox, "keys", "linkage-unit", "-o", UNIT_KEY)
+    assert result.exit_code == 5 and "refusing to overwrite" in result.stderr
+    result = run(sandbox, "keys", "linkage-unit", "-o", "keys/new.key", "--public-key", "notes.txt")
+    assert result.exit_code == 5 and "notes.txt already exists" in result.stderr
+    refused(run(sandbox, "keys", "linkage-unit", "-o", "keys/new.pub"), "would be the private key file")
     assert snapshot(sandbox) == before
 
 
@@ -343,7 +362,7 @@ KINDS: dict[str, str] = {
     "exports/jobcentre.warnings.csv": "quarantine", "exports/jobcentre.refmap.csv": "refmap",
 }
 POOL = ["exports/jobcentre.csv", "exports/consent/jobcentre.csv", "keys/project.key", "keys/keyring.json",
-        VIEW_KEY, "notes.txt", "docs", "docs/brief.txt", "empty", ".", "new/out.parquet", "new.csv", "new.xlsx",
+        VIEW_KEY, UNIT_KEY, UNIT_PUB, "notes.txt", "docs", "docs/brief.txt", "empty", ".", "new/out.parquet", "new.csv", "new.xlsx",
         "result/entities.parquet", *KINDS]
 
 COMMANDS = {
@@ -351,11 +370,11 @@ COMMANDS = {
     "encode": (encode_args(), {"-o": "encoded", "--quarantine": "quarantine", "--ref-map": "refmap"},
                [("exports/jobcentre.warnings.csv", "quarantine")],
                {"exports/jobcentre.csv", "exports/consent/jobcentre.csv", "keys/keyring.json", "keys/project.key"}),
-    "link": (["link", *ENCODED], {"-o": "result"}, [], set(ENCODED)),
-    "deliver": (["deliver", "result", "--recipient", "jobcentre"], {"-o": "package"}, [],
-                {f"result/{f}" for f in io.RESULT_FILES}),
+    "link": (link(), {"-o": "result"}, [], {*ENCODED, UNIT_KEY}),
+    "deliver": (["deliver", "result", "--recipient", "jobcentre", "--signing-key", UNIT_KEY], {"-o": "package"}, [],
+                {f"result/{f}" for f in io.RESULT_FILES} | {UNIT_KEY}),
     "view": (view_args(), {"-o": "view", "--audit-log": "audit", "--ref-map": "input"}, [],
-             {"packages/jobcentre.parquet", VIEW_KEY}),
+             {"packages/jobcentre.parquet", VIEW_KEY, UNIT_PUB}),
 }
 REQUIRED = {"-o"}
 

@@ -23,6 +23,7 @@ from linkage.errors import ConfigError, DataError, IntegrityError, LinkageError
 from linkage.io.views import append_audit, view_paths, write_view
 from linkage.seal import generate_recipient_key, seal_payload
 from linkage.view import View, build_view
+from signing import TRUST, UNIT, signed_exports
 
 JOBCENTRE = generate_recipient_key("jobcentre")
 ABH = generate_recipient_key("abh")
@@ -57,11 +58,15 @@ class Sealer:
         table = pa.table([pa.array([r[0] for r in self.rows], pa.string()),
                           pa.array([r[1] for r in self.rows], pa.string()),
                           pa.array([r[2] for r in self.rows], ENVELOPE_TYPE)], schema=ENVELOPES_SCHEMA)
-        return deliver(entities, table, recipient=recipient, **kwargs)
+        return deliver(entities, table, recipient=recipient, exports=signed_exports(entities, table),
+                       signing_key=UNIT, **kwargs)
 
 
 def edited(package: Package, row: int, **changes: object) -> Package:
-    """``package`` with fields of the envelope in ``row`` (or the row's record_ref) changed, digest redone."""
+    """``package`` with fields of the envelope in ``row`` (or the row's record_ref) changed, digest redone.
+
+    Its signature no longer holds, so views of it pass ``trust=None``: they test what the envelopes'
+    AEAD refuses on its own (tests/test_authenticity.py tests what authentication refuses)."""
     table = package.table
     if "record_ref" in changes:
         refs = table.column("record_ref").to_pylist()
@@ -102,7 +107,7 @@ def sample() -> Sealer:
 
 @pytest.fixture(scope="module")
 def view(sample: Sealer) -> View:
-    return build_view(sample.package(), JOBCENTRE, at=AT)
+    return build_view(sample.package(), JOBCENTRE, trust=TRUST, at=AT)
 
 
 # --------------------------------------------------------------------------------------- merge
@@ -138,7 +143,7 @@ def test_ties_on_the_capture_date_go_to_the_agency_then_the_record_first_in_orde
     s.seal("E1", "alpha", "r2", {"level": "B1"}, "2024-01-01")
     s.seal("E1", "alpha", "r1", {"level": "C1"}, "2024-01-01")
     s.seal("E1", "alpha", "r0", {"level": "C2"}, "2023-01-01")
-    row = build_view(s.package(), JOBCENTRE, at=AT).persons.iloc[0]
+    row = build_view(s.package(), JOBCENTRE, trust=TRUST, at=AT).persons.iloc[0]
     assert (row["level"], row["level.source"]) == ("C1", "alpha")
     assert row["level.conflicts"] == "B1 (alpha, 2024-01-01); A1 (zeta, 2024-01-01); C2 (alpha, 2023-01-01)"
 
@@ -146,35 +151,35 @@ def test_ties_on_the_capture_date_go_to_the_agency_then_the_record_first_in_orde
 def test_own_record_ids_and_the_duplicate_worklist(sample: Sealer, view: View) -> None:
     assert view.duplicates.to_dict("records") == [{"entity_id": "E2", "own_record_ids": "j2;j3", "count": 2}]
     refmap = pd.DataFrame({"local_id": ["JC-7", "JC-3", "JC-1", "JC-9"], "record_ref": ["j1", "j2", "j3", "zz"]})
-    mapped = build_view(sample.package(), JOBCENTRE, at=AT, reference_map=refmap)
+    mapped = build_view(sample.package(), JOBCENTRE, trust=TRUST, at=AT, reference_map=refmap)
     assert mapped.persons["own_record_ids"].tolist() == ["JC-7"]
     assert mapped.duplicates.to_dict("records") == [{"entity_id": "E2", "own_record_ids": "JC-1;JC-3", "count": 2}]
     assert mapped.audit["counts"]["own_records"] == 3 and mapped.audit["counts"]["duplicate_entities"] == 1
     with pytest.raises(DataError, match=r"1 of 3 own record reference\(s\) are not in the reference map"):
-        build_view(sample.package(), JOBCENTRE, at=AT, reference_map=refmap.iloc[1:])
+        build_view(sample.package(), JOBCENTRE, trust=TRUST, at=AT, reference_map=refmap.iloc[1:])
     with pytest.raises(DataError, match="lacks column"):
-        build_view(sample.package(), JOBCENTRE, at=AT, reference_map=refmap[["local_id"]])
+        build_view(sample.package(), JOBCENTRE, trust=TRUST, at=AT, reference_map=refmap[["local_id"]])
     clash = pd.concat([refmap, pd.DataFrame({"local_id": ["JC-8"], "record_ref": ["j1"]})])
     with pytest.raises(DataError, match="two local ids"):
-        build_view(sample.package(), JOBCENTRE, at=AT, reference_map=clash)
+        build_view(sample.package(), JOBCENTRE, trust=TRUST, at=AT, reference_map=clash)
 
 
 def test_a_field_name_that_clashes_with_a_view_column_is_refused() -> None:
     s = Sealer()
     s.seal("E1", "course", "c1", {"level": "B1", "level.source": "x"}, "2024-01-01")
     with pytest.raises(DataError, match=r"'level\.source' clash"):
-        build_view(s.package(), JOBCENTRE, at=AT)
+        build_view(s.package(), JOBCENTRE, trust=TRUST, at=AT)
 
 
 def test_a_package_from_disk_and_one_without_envelopes(sample: Sealer, view: View, tmp_path: Path) -> None:
     path = io.write_package(sample.package(), tmp_path / "jobcentre.parquet")
-    again = build_view(io.read_package(path), JOBCENTRE, at=AT)
+    again = build_view(io.read_package(path), JOBCENTRE, trust=TRUST, at=AT)
     pd.testing.assert_frame_equal(again.persons, view.persons)
     pd.testing.assert_frame_equal(again.duplicates, view.duplicates)
     s = Sealer()
     s.record("E1", "jobcentre", "j1")
     s.record("E1", "jobcentre", "j2")
-    bare = build_view(s.package(), JOBCENTRE, at=AT)
+    bare = build_view(s.package(), JOBCENTRE, trust=TRUST, at=AT)
     assert bare.persons.columns.tolist() == ["entity_id", "own_record_ids", "records"] and bare.persons.empty
     assert bare.duplicates.to_dict("records") == [{"entity_id": "E1", "own_record_ids": "j1;j2", "count": 2}]
     assert bare.audit["purpose"] is None and bare.audit["counts"]["envelopes_opened"] == 0
@@ -191,20 +196,20 @@ def test_a_recipient_without_a_grant_sees_nothing_of_that_record(sample: Sealer,
     assert "c3" not in sample.package().table.column("record_ref").to_pylist()
     assert "C1" not in view.persons.to_csv()
     assert "course" not in view.audit["record_refs"] or "c3" not in view.audit["record_refs"]["course"]
-    abh = build_view(sample.package("abh"), ABH, at=AT)
+    abh = build_view(sample.package("abh"), ABH, trust=TRUST, at=AT)
     assert abh.persons[["entity_id", "language_level"]].values.tolist() == [["E3", "C1"]]
 
 
 def test_the_key_must_be_the_package_recipients(sample: Sealer) -> None:
     with pytest.raises(IntegrityError, match="this package is for recipient 'jobcentre'; the private key given "
                                              "belongs to 'abh'"):
-        build_view(sample.package(), ABH, at=AT)
+        build_view(sample.package(), ABH, trust=TRUST, at=AT)
 
 
 def test_a_wrong_private_key_gives_a_clear_error(sample: Sealer) -> None:
     other = generate_recipient_key("jobcentre")
     with pytest.raises(IntegrityError) as caught:
-        build_view(sample.package(), other, at=AT)
+        build_view(sample.package(), other, trust=TRUST, at=AT)
     message = str(caught.value)
     assert "cannot open the envelope of record a1" in message
     assert f"key id {other.key_id}" in message and "wrong key file" in message and "--private-key" in message
@@ -217,18 +222,18 @@ def test_purpose_is_enforced() -> None:
     s.seal("E2", "abh", "a2", {"status": "permit"}, "2024-01-01", purpose="benefits")
     package = s.package()
     with pytest.raises(ConfigError, match=r"2 purposes \(benefits, integration\); choose one with --purpose"):
-        build_view(package, JOBCENTRE, at=AT)
-    integration = build_view(package, JOBCENTRE, at=AT, purpose="integration")
+        build_view(package, JOBCENTRE, trust=TRUST, at=AT)
+    integration = build_view(package, JOBCENTRE, trust=TRUST, at=AT, purpose="integration")
     assert integration.persons.columns.tolist()[3:5] == ["level", "level.source"]
     assert "status" not in integration.persons.columns
     assert integration.audit["counts"]["skipped_other_purpose"] == 2
     assert integration.audit["counts"]["envelopes_opened"] == 1
-    benefits = build_view(package, JOBCENTRE, at=AT, purpose="benefits")
+    benefits = build_view(package, JOBCENTRE, trust=TRUST, at=AT, purpose="benefits")
     assert benefits.persons["entity_id"].tolist() == ["E1", "E2"] and "level" not in benefits.persons.columns
-    nothing = build_view(package, JOBCENTRE, at=AT, purpose="research")
+    nothing = build_view(package, JOBCENTRE, trust=TRUST, at=AT, purpose="research")
     assert len(nothing.persons) == 0 and nothing.audit["purposes_in_package"] == ["benefits", "integration"]
     with pytest.raises(ConfigError, match="non-empty"):
-        build_view(package, JOBCENTRE, at=AT, purpose="")
+        build_view(package, JOBCENTRE, trust=TRUST, at=AT, purpose="")
 
 
 def test_validity_is_enforced_on_the_day_of_viewing() -> None:
@@ -238,32 +243,32 @@ def test_validity_is_enforced_on_the_day_of_viewing() -> None:
     package = s.package()
 
     def seen(at: object) -> list[str]:
-        return build_view(package, JOBCENTRE, at=at).persons["entity_id"].tolist()
+        return build_view(package, JOBCENTRE, trust=TRUST, at=at).persons["entity_id"].tolist()
 
     assert seen(dt.date(2024, 1, 31)) == []
     assert seen("2024-02-01") == ["E1"]  # both bounds inclusive
     assert seen(dt.datetime(2024, 2, 29, 23, 59)) == ["E1"]
     assert seen(dt.date(2024, 3, 1)) == ["E2"]
-    counts = build_view(package, JOBCENTRE, at=dt.date(2024, 1, 1)).audit["counts"]
+    counts = build_view(package, JOBCENTRE, trust=TRUST, at=dt.date(2024, 1, 1)).audit["counts"]
     assert (counts["skipped_expired"], counts["skipped_not_yet_valid"], counts["envelopes_opened"]) == (0, 2, 0)
-    counts = build_view(package, JOBCENTRE, at=dt.date(2024, 3, 1)).audit["counts"]
+    counts = build_view(package, JOBCENTRE, trust=TRUST, at=dt.date(2024, 3, 1)).audit["counts"]
     assert (counts["skipped_expired"], counts["skipped_not_yet_valid"], counts["envelopes_opened"]) == (1, 0, 1)
     for bad in ("2024-13-01", "yesterday", None, 20240101):
         with pytest.raises(ConfigError, match="'at'"):
-            build_view(package, JOBCENTRE, at=bad)  # type: ignore[arg-type]
+            build_view(package, JOBCENTRE, trust=TRUST, at=bad)  # type: ignore[arg-type]
 
 
 def test_an_extended_validity_window_is_rejected_not_honoured() -> None:
     s = Sealer()
     s.seal("E1", "course", "c1", {"level": "B1"}, "2024-01-01", valid_until="2024-03-31")
     package = s.package()
-    assert build_view(package, JOBCENTRE, at=AT).persons.empty
+    assert build_view(package, JOBCENTRE, trust=TRUST, at=AT).persons.empty
     longer = edited(package, 0, valid_until="2099-12-31")
     with pytest.raises(IntegrityError, match="cannot open the envelope of record c1"):
-        build_view(longer, JOBCENTRE, at=AT)
+        build_view(longer, JOBCENTRE, trust=None, at=AT)
     other_purpose = edited(package, 0, purpose="research", valid_until="2099-12-31")
     with pytest.raises(IntegrityError, match="record c1"):
-        build_view(other_purpose, JOBCENTRE, at=AT, purpose="research")
+        build_view(other_purpose, JOBCENTRE, trust=None, at=AT, purpose="research")
 
 
 def test_withdrawal_removes_the_data_from_the_next_view() -> None:
@@ -272,8 +277,8 @@ def test_withdrawal_removes_the_data_from_the_next_view() -> None:
         s.seal("E1", "course", "c1", {"level": "B1"}, "2024-01-01")
         s.record("E1", "abh", "a1")
     before.seal("E1", "abh", "a1", {"status": "permit"}, "2024-02-01")  # withdrawn before the next package
-    first = build_view(before.package(), JOBCENTRE, at=AT)
-    second = build_view(after.package(), JOBCENTRE, at=AT)
+    first = build_view(before.package(), JOBCENTRE, trust=TRUST, at=AT)
+    second = build_view(after.package(), JOBCENTRE, trust=TRUST, at=AT)
     assert first.persons.loc[0, "status"] == "permit"
     assert "status" not in second.persons.columns
     assert second.audit["record_refs"] == {"course": ["c1"]}
@@ -290,7 +295,7 @@ def test_a_tampered_envelope_refuses_the_whole_view(sample: Sealer) -> None:
     ciphertext = bytearray(package.table.column("envelope")[target].as_py()["ciphertext"])
     ciphertext[5] ^= 1
     with pytest.raises(IntegrityError) as caught:
-        build_view(edited(package, target, ciphertext=bytes(ciphertext)), JOBCENTRE, at=AT)
+        build_view(edited(package, target, ciphertext=bytes(ciphertext)), JOBCENTRE, trust=None, at=AT)
     message = str(caught.value)
     assert f"cannot open the envelope of record {ref}" in message
     assert "altered, re-addressed or moved" in message and "fresh package" in message
@@ -305,25 +310,25 @@ def test_a_readdressed_or_moved_envelope_is_rejected(sample: Sealer) -> None:
     target = envelope_rows(mine)[0]
     relabelled = edited(mine, target, **{**foreign, "recipient": "jobcentre"})
     with pytest.raises(IntegrityError, match="cannot open the envelope of record"):
-        build_view(relabelled, JOBCENTRE, at=AT)
+        build_view(relabelled, JOBCENTRE, trust=None, at=AT)
     not_relabelled = edited(mine, target, **foreign)
     with pytest.raises(IntegrityError, match="addressed to 'abh', not 'jobcentre'"):
-        build_view(not_relabelled, JOBCENTRE, at=AT)
+        build_view(not_relabelled, JOBCENTRE, trust=None, at=AT)
     # an envelope moved to another record of the same entity
     rows = envelope_rows(mine)
     moved = edited(mine, rows[1], record_ref=mine.table.column("record_ref")[rows[2]].as_py())
     with pytest.raises(IntegrityError, match="altered, re-addressed or moved"):
-        build_view(moved, JOBCENTRE, at=AT)
+        build_view(moved, JOBCENTRE, trust=None, at=AT)
 
 
 def test_a_malformed_envelope_or_edited_package_is_refused(sample: Sealer) -> None:
     package = sample.package()
     row = envelope_rows(package)[0]
     with pytest.raises(IntegrityError, match="is damaged .*'nonce' must be 12 bytes.*fresh package"):
-        build_view(edited(package, row, nonce=b"short"), JOBCENTRE, at=AT)
+        build_view(edited(package, row, nonce=b"short"), JOBCENTRE, trust=None, at=AT)
     stale = Package(edited(package, row, nonce=b"short").table, package.metadata)  # digest not redone
     with pytest.raises(IntegrityError, match="damaged or changed"):
-        build_view(stale, JOBCENTRE, at=AT)
+        build_view(stale, JOBCENTRE, trust=None, at=AT)
 
 
 # ---------------------------------------------------------------------------------- no values out
@@ -337,18 +342,18 @@ def test_no_value_reaches_the_audit_or_an_error(tmp_path: Path) -> None:
     s.record("E1", "jobcentre", "j2")
     package = s.package()
     refmap = pd.DataFrame({"local_id": [CANARY, CANARY + "2"], "record_ref": ["j1", "j2"]})
-    view = build_view(package, JOBCENTRE, at=AT, reference_map=refmap)
+    view = build_view(package, JOBCENTRE, trust=TRUST, at=AT, reference_map=refmap)
     assert CANARY in view.persons.to_csv() and CANARY in view.duplicates.to_csv()  # planted, and shown
     log = append_audit(tmp_path / "audit.jsonl", view, write_view(view, tmp_path / "v.csv"))
     assert CANARY not in log.read_text() and CANARY not in json.dumps(view.audit)
     messages = []
     rows = envelope_rows(package)
     attempts = [
-        lambda: build_view(package, generate_recipient_key("jobcentre"), at=AT),
-        lambda: build_view(edited(package, rows[1], nonce=bytes(12)), JOBCENTRE, at=AT),
-        lambda: build_view(edited(package, rows[0], valid_from="2020-01-01"), JOBCENTRE, at=AT),
-        lambda: build_view(package, JOBCENTRE, at=AT, reference_map=refmap.iloc[:1]),
-        lambda: build_view(package, ABH, at=AT),
+        lambda: build_view(package, generate_recipient_key("jobcentre"), trust=TRUST, at=AT),
+        lambda: build_view(edited(package, rows[1], nonce=bytes(12)), JOBCENTRE, trust=None, at=AT),
+        lambda: build_view(edited(package, rows[0], valid_from="2020-01-01"), JOBCENTRE, trust=None, at=AT),
+        lambda: build_view(package, JOBCENTRE, trust=TRUST, at=AT, reference_map=refmap.iloc[:1]),
+        lambda: build_view(package, ABH, trust=TRUST, at=AT),
     ]
     for attempt in attempts:
         with pytest.raises(LinkageError) as caught:
@@ -366,7 +371,7 @@ def test_write_xlsx_with_frozen_header_filters_and_text_only(tmp_path: Path) -> 
     s.record("E1", "jobcentre", "j1")
     s.record("E2", "jobcentre", "j2")
     s.record("E2", "jobcentre", "j3")
-    view = build_view(s.package(), JOBCENTRE, at=AT)
+    view = build_view(s.package(), JOBCENTRE, trust=TRUST, at=AT)
     [path] = write_view(view, tmp_path / "view.XLSX")
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["persons", "duplicates"]
@@ -506,7 +511,7 @@ def test_every_cell_traces_to_a_valid_grant_and_the_newest_wins(scenario: tuple)
         s.seal(spec["entity"], spec["agency"], spec["ref"], spec["payload"], spec["captured"],
                recipient=spec["recipient"], purpose=spec["purpose"], valid_from=spec["valid_from"],
                valid_until=spec["valid_until"])
-    view = build_view(s.package(VIEWER), KEYS[VIEWER], at=at, purpose="p1")
+    view = build_view(s.package(VIEWER), KEYS[VIEWER], trust=TRUST, at=at, purpose="p1")
     granted = [spec for spec in specs if eligible(spec, at)]
     persons = view.persons
     assert persons["entity_id"].tolist() == sorted({g["entity"] for g in granted})

@@ -26,7 +26,6 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +34,14 @@ import click
 import linkage
 from linkage import io, jobs, seal
 from linkage.errors import LinkageError
-from linkage.keys import generate_secret
+from linkage.keys import generate_linkage_unit_key, generate_secret
 from linkage.audit import audit_privacy
 
 EXIT_QUARANTINE = 8
+
+_signing_key_option = click.option(
+    "--signing-key", "signing_key", required=True, type=click.Path(dir_okay=False, path_type=Path),
+    help="The linkage unit's private key (from 'linkage keys linkage-unit') to sign with.")
 
 _force_option = click.option(
     "--force", is_flag=True,
@@ -105,7 +108,7 @@ def cli(debug: bool) -> None:
 
 @cli.group()
 def keys() -> None:
-    """Create and check the project secret shared among agencies, and recipient key pairs."""
+    """Create and check the project secret shared among agencies, recipient key pairs and the linkage unit's key."""
 
 
 @keys.command("init")
@@ -153,6 +156,26 @@ def keys_recipient(name: str, out_dir: Path, keyring_path: Path | None, replace:
     click.echo(f"wrote private key of recipient '{name}' {key_path} (mode 0600; give it to {name} only)")
     click.echo(f"added '{name}' to keyring {keyring_path} ({len(keyring)} recipient(s))")
     click.echo(f"key id: {pair.key_id}")
+
+
+@keys.command("linkage-unit")
+@click.option("-o", "--out", "key_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Private key file to create (mode 0600; never overwrites).")
+@click.option("--public-key", "public_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Public key file to create (default: OUT with the suffix .pub).")
+@_handle_errors
+def keys_linkage_unit(key_path: Path, public_path: Path | None) -> None:
+    """Create the linkage unit's Ed25519 signing key (link results and delivery packages).
+
+    The private key stays with the linkage unit ('link' and 'deliver --signing-key'); give the
+    public key file to every recipient over a trusted channel ('view --linkage-unit-key'), who
+    compares the printed key id with the one you tell them.
+    """
+    key = generate_linkage_unit_key()
+    private, public = io.create_linkage_unit_key(key, key_path, public_path)
+    click.echo(f"wrote linkage unit signing key {private} (mode 0600; keep it at the linkage unit)")
+    click.echo(f"wrote public key {public} (give it to the recipients)")
+    click.echo(f"key id: {key.key_id}")
 
 
 # ----------------------------------------------------------------------------------------- encode
@@ -275,18 +298,20 @@ def inspect(encoded: Path, as_json: bool, expect_key_check: str | None) -> None:
               help="Result directory: new, empty or a previous link result (replaced as a whole when the run "
                    "succeeds).")
 @click.option("--expect-key-check", help="Refuse exports not made with this key check value.")
+@_signing_key_option
 @_force_option
 @_handle_errors
 def link(encoded: tuple[Path, ...], config_path: Path | None, output: Path, expect_key_check: str | None,
-         force: bool) -> None:
+         signing_key: Path, force: bool) -> None:
     """Link and deduplicate ENCODED exports (one export: deduplication only).
 
     Verifies every export (signature, same project secret and schema), blocks, compares, scores
     with Fellegi-Sunter (EM), clusters records into persons and writes entities, pairs, the
-    review list and a run manifest to OUTPUT.
+    review list, the exports' signed metadata and a run manifest (digests of every file, signed
+    with the linkage unit's key) to OUTPUT.
     """
-    summary = jobs.link_files(encoded, output, job_config_path=config_path, expected_key_check=expect_key_check,
-                              force=force)
+    summary = jobs.link_files(encoded, output, signing_key_path=signing_key, job_config_path=config_path,
+                              expected_key_check=expect_key_check, force=force)
     click.echo(f"linked {summary.records} records of {len(summary.agencies)} export(s) "
                f"({', '.join(summary.agencies)}) in {summary.seconds:.1f} s -> {summary.output}")
     pc = "n/a" if summary.pair_completeness is None else f"{summary.pair_completeness:.3f}"
@@ -308,17 +333,22 @@ def link(encoded: tuple[Path, ...], config_path: Path | None, output: Path, expe
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
               help="Delivery package to write (Parquet).")
 @click.option("--own-agency", help="The recipient's own agency in the result (default: the agency named like it).")
+@_signing_key_option
 @_force_option
 @_handle_errors
-def deliver(result_dir: Path, recipient: str, output: Path, own_agency: str | None, force: bool) -> None:
-    """Assemble RECIPIENT's delivery package from a link result (linkage unit).
+def deliver(result_dir: Path, recipient: str, output: Path, own_agency: str | None, signing_key: Path,
+            force: bool) -> None:
+    """Verify a link result and assemble RECIPIENT's signed delivery package (linkage unit).
 
-    Per person: the sealed envelopes addressed to the recipient from every member record, plus
-    the recipient's own record references. The linkage unit cannot open the envelopes.
+    Refuses a result whose files differ from its signed manifest or whose envelopes differ from
+    those the agencies signed. Per person: the sealed envelopes addressed to the recipient from
+    every member record, plus the recipient's own record references. The linkage unit cannot
+    open the envelopes.
     """
-    s = jobs.deliver_file(result_dir, recipient, output, own_agency=own_agency, force=force)
+    s = jobs.deliver_file(result_dir, recipient, output, signing_key_path=signing_key, own_agency=own_agency,
+                          force=force)
     per = ", ".join(f"{k} {v}" for k, v in s.envelopes_by_agency.items()) or "none"
-    click.echo(f"package for '{s.recipient}' -> {s.output}")
+    click.echo(f"package for '{s.recipient}' -> {s.output} (signed, linkage unit key id {s.linkage_unit_key_id})")
     click.echo(f"  {s.entities} persons, {s.envelopes} envelopes (by agency: {per}), "
                f"{s.own_records} own records of agency {s.own_agency or '(none)'}")
     if s.envelopes == 0 and s.own_records == 0:
@@ -333,6 +363,12 @@ def deliver(result_dir: Path, recipient: str, output: Path, own_agency: str | No
 @click.argument("package_path", metavar="PACKAGE", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--private-key", "key_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The recipient's private key file (from 'linkage keys recipient').")
+@click.option("--linkage-unit-key", "unit_key", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The linkage unit's public key file (.pub, from the linkage unit over a trusted channel).")
+@click.option("--expect-key-check", "expect_key_check", required=True,
+              help="The project's key check value (from the agencies): the exports must be signed under it.")
+@click.option("--max-age", "max_age", type=click.IntRange(0), default=jobs.STALE_AFTER_DAYS, show_default=True,
+              help="Warn when the package, or an export whose envelopes it holds, is older than this many days.")
 @click.option("--purpose", help="Purpose to view for (default: the package's only purpose).")
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
               help="View to write: .xlsx (sheets persons, duplicates), .csv or .parquet (plus OUT.duplicates.*).")
@@ -344,39 +380,33 @@ def deliver(result_dir: Path, recipient: str, output: Path, own_agency: str | No
               help="Audit log to append to (default: view-audit.jsonl beside OUTPUT).")
 @_force_option
 @_handle_errors
-def view(package_path: Path, key_path: Path, purpose: str | None, output: Path, ref_map: Path | None,
-         at: Any, audit_log: Path | None, force: bool) -> None:
-    """Open a delivery PACKAGE (recipient) and write the consent-scoped view: one row per person.
+def view(package_path: Path, key_path: Path, unit_key: Path, expect_key_check: str, max_age: int,
+         purpose: str | None, output: Path, ref_map: Path | None, at: Any, audit_log: Path | None,
+         force: bool) -> None:
+    """Verify and open a delivery PACKAGE (recipient) and write the consent-scoped view: one row per person.
 
-    Only envelopes of the purpose that are valid today are opened; each field shows the newest
-    value with its agency and capture date, other values as conflicts. A second sheet lists the
-    recipient's own duplicate records. Every view is logged (counts and references, no values).
+    The package must be signed by the linkage unit's key and hold exactly the envelopes the
+    agencies signed under the project's key check value. Only envelopes of the purpose that are
+    valid today are opened; each field shows the newest value with its agency and capture date,
+    other values as conflicts. A second sheet lists the recipient's own duplicate records. Every
+    view is logged (counts and references, no values).
     """
-    s = jobs.view_file(package_path, key_path, output, purpose=purpose, at=at.date() if at else None,
-                       reference_map_path=ref_map, audit_log_path=audit_log, force=force)
+    s = jobs.view_file(package_path, key_path, output, linkage_unit_key_path=unit_key,
+                       expected_key_check=expect_key_check, purpose=purpose, at=at.date() if at else None,
+                       reference_map_path=ref_map, audit_log_path=audit_log, max_age_days=max_age, force=force)
     click.echo(f"view of '{s.recipient}' for purpose {s.purpose or '(none)'} on {s.at}: {s.persons} persons "
                f"from {s.envelopes_opened} envelopes -> {', '.join(str(p) for p in s.outputs)}")
     click.echo(f"  skipped: {s.skipped_expired} not valid on {s.at}, {s.skipped_other_purpose} of other purposes; "
-               f"{s.duplicate_entities} own duplicates to merge; package made {s.package_created}")
-    age = _age_days(s.package_created, s.at)
-    if age is not None and age > STALE_PACKAGE_DAYS:
-        click.echo(f"warning: the package was made {age} days before {s.at}; grants withdrawn since then still "
-                   "show in it: ask the linkage unit for a fresh package", err=True)
+               f"{s.duplicate_entities} own duplicates to merge")
+    made = sorted(s.exports_created.values())
+    click.echo(f"  authenticated: package made {s.package_created} (linkage unit key id {s.linkage_unit_key_id}); "
+               f"exports encoded {made[0]} to {made[-1]} (key check value {s.key_check_value})")
+    for warning in s.warnings:
+        click.echo(f"warning: {warning}", err=True)
     if s.purpose is not None and s.purpose not in s.purposes_in_package:
         click.echo(f"note: the package holds no envelope for purpose '{s.purpose}' (it has: "
                    f"{', '.join(s.purposes_in_package) or 'none'})", err=True)
     click.echo(f"  logged -> {s.audit_log}")
-
-
-STALE_PACKAGE_DAYS = 7
-
-
-def _age_days(created: str, at: str) -> int | None:
-    """Whole days from a package's creation time (ISO) to the viewing day (ISO), if both parse."""
-    try:
-        return (date.fromisoformat(at) - date.fromisoformat(created[:10])).days
-    except ValueError:
-        return None
 
 
 # ------------------------------------------------------------------------------------ synth, demo

@@ -4,11 +4,13 @@ Contract: ``run_demo(out_dir, persons=, seed=)`` plays every party in turn and w
 ``out_dir/exports`` (agency files, truth.csv, consent registers in ``consent/``, quarantine files
 and reference maps: the agencies' side), ``out_dir/keys/project.key`` (the agencies' shared
 secret), ``out_dir/keys/recipients/<name>.key`` and ``keyring.json`` (one key pair per recipient
-office; all reused when present), ``out_dir/encoded/<agency>.parquet`` (what the agencies hand
+office), ``out_dir/keys/linkage-unit.key`` and ``.pub`` (the linkage unit's signing key and the
+public key the offices verify packages with; all keys reused when present), ``out_dir/encoded/<agency>.parquet`` (what the agencies hand
 over: encodings, scopes and sealed payloads), ``out_dir/result/`` (the linkage unit's result,
-made from the encoded exports alone), ``out_dir/packages/<recipient>.parquet`` (what the linkage
-unit delivers) and ``out_dir/views/<recipient>.xlsx`` (what each office sees, with its audit log
-``views/view-audit.jsonl``). It returns a summary including pairwise precision, recall and F1
+made from the encoded exports alone and signed), ``out_dir/packages/<recipient>.parquet`` (what
+the linkage unit delivers, signed) and ``out_dir/views/<recipient>.xlsx`` (what each office sees, with its audit log
+``views/view-audit.jsonl``; each office verifies its package with the linkage unit's public key and
+the project's key check value first). It returns a summary including pairwise precision, recall and F1
 of the persons found against ``truth.csv``, which only the demo can join (through the agencies'
 reference maps). Deterministic for a seed except for the keys, which are generated fresh unless
 the key files exist (a new project secret moves every hash position, so figures differ slightly
@@ -32,7 +34,8 @@ from . import io, jobs, synth
 from .evaluate import PairQuality, pair_quality
 from .io.outputs import DEMO_FORMAT, OutputKind, Target, check_target
 from .io.views import append_audit, write_view
-from .keys import generate_secret
+from .authenticity import Trust
+from .keys import LinkageUnitKey, generate_linkage_unit_key, generate_secret
 from .seal import RecipientKeyPair, generate_recipient_key
 from .view import build_view
 
@@ -95,15 +98,21 @@ def run_demo(out_dir: str | os.PathLike[str], *, persons: int = 2000, seed: int 
             key_paths=[key_path], force=force,
         ))
     result_dir = out / "result"
-    linked = jobs.link_files([s.output for s in summaries], result_dir, job_config_path=configs / "link_job.toml",
-                             expected_key_check=secret.key_check_value, force=force)
+    unit_key_path = out / "keys" / "linkage-unit.key"
+    _linkage_unit_key(unit_key_path)
+    linked = jobs.link_files([s.output for s in summaries], result_dir, signing_key_path=unit_key_path,
+                             job_config_path=configs / "link_job.toml", expected_key_check=secret.key_check_value,
+                             force=force)
     views = []
     today = datetime.now(timezone.utc).date()
-    for recipient in recipients:  # the linkage unit delivers; each office opens its own package
+    # each office holds the linkage unit's public key and the project's key check value
+    trust = Trust(linkage_unit_key=io.read_linkage_unit_public_key(io.public_key_path(unit_key_path)),
+                  key_check_value=secret.key_check_value)
+    for recipient in recipients:  # the linkage unit delivers; each office verifies and opens its own package
         package_path = out / "packages" / f"{recipient}.parquet"
-        jobs.deliver_file(result_dir, recipient, package_path, force=force)
+        jobs.deliver_file(result_dir, recipient, package_path, signing_key_path=unit_key_path, force=force)
         ref_map = next(s.reference_map for s in summaries if s.agency == recipient)
-        view = build_view(io.read_package(package_path), keys[recipient], at=today,
+        view = build_view(io.read_package(package_path), keys[recipient], at=today, trust=trust,
                           reference_map=io.read_string_csv(ref_map))
         view_path = out / "views" / f"{recipient}.xlsx"
         written = write_view(view, view_path, force=force)
@@ -113,6 +122,15 @@ def run_demo(out_dir: str | os.PathLike[str], *, persons: int = 2000, seed: int 
                                  len(view.duplicates)))
     return DemoSummary(exports_dir, encoded_dir, secret.key_check_value, tuple(summaries), linked,
                        _quality(result_dir, exports_dir, summaries), tuple(views))
+
+
+def _linkage_unit_key(path: Path) -> LinkageUnitKey:
+    """The linkage unit's key (created with its public key file when missing)."""
+    if path.exists():
+        return io.read_linkage_unit_key(path)
+    key = generate_linkage_unit_key()
+    io.create_linkage_unit_key(key, path)
+    return key
 
 
 def _recipient_keys(keys_dir: Path, names: list[str]) -> dict[str, RecipientKeyPair]:

@@ -43,6 +43,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import bloom
+from .authenticity import envelope_digests
 from ._columns import Column, normalise_field
 from .config import ExportConfig, FieldSpec, Schema
 from .consent import ConsentRegister, linkage_basis_mask, scopes_column
@@ -174,6 +175,7 @@ def encode(
                   "warnings": {f"{f}.{r}": int(c) for (f, r), c in
                                warnings.groupby(["field", "reason"]).size().items()},
                   "consent": consent_stats},
+        "envelope_digests": envelope_digests(config.agency, table),
     }
     export = EncodedExport(table, seal_metadata(table, metadata, secret=secret))
     local_id, record_ref = REFERENCE_MAP_COLUMNS

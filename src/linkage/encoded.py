@@ -17,9 +17,11 @@ column             Arrow type                                  content
 A null filter means the field is missing for that record. The Parquet key-value metadata holds
 ``linkage`` -> JSON with: ``format``, ``format_version``, ``library_version``, ``agency``,
 ``created``, ``record_count``, ``schema`` (the encoding parameters), ``schema_fingerprint``,
-``key_check_value``, ``verify_key`` (base64 Ed25519 public key), ``stats``, ``content_digest``
-(SHA-256 over the canonical content, see :func:`content_digest`) and ``signature`` (Ed25519 over
-the canonical JSON of all other metadata). No plaintext and no secret is ever stored.
+``key_check_value``, ``verify_key`` (base64 Ed25519 public key), ``stats``, ``envelope_digests``
+(per recipient the number of envelopes addressed to it and their digest, see
+:func:`linkage.authenticity.envelope_digests`), ``content_digest`` (SHA-256 over the canonical
+content, see :func:`content_digest`) and ``signature`` (Ed25519 over the canonical JSON of all
+other metadata). No plaintext and no secret is ever stored.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ __all__ = [
     "content_digest",
     "seal_metadata",
     "verify_export",
+    "verify_metadata",
     "binary_matrix",
 ]
 
@@ -217,14 +220,28 @@ def schema_fingerprint_of(schema_dict: Mapping[str, Any]) -> str:
 
 
 def verify_export(export: EncodedExport, *, expected_key_check: str | None = None) -> None:
-    """Raise IntegrityError unless ``export`` is a complete, unmodified, signed v1 export.
+    """Raise IntegrityError unless ``export`` is a complete, unmodified, signed export.
 
-    Checks, in order: format and version, the verify key against the stated key check value (and
-    ``expected_key_check`` when given), the signature over the metadata, the schema fingerprint
-    against the embedded schema, the row count, and the content digest against the table.
+    Checks the metadata (:func:`verify_metadata`), then the row count and the content digest
+    against the table.
     """
     meta = export.metadata
-    if meta.get("format") != FORMAT:
+    verify_metadata(meta, expected_key_check=expected_key_check)
+    if meta.get("record_count") != export.table.num_rows:
+        raise IntegrityError("the number of records differs from the signed record count")
+    if content_digest(export.table) != meta.get("content_digest"):
+        raise IntegrityError("the content was changed after it was signed")
+
+
+def verify_metadata(meta: Mapping[str, Any], *, expected_key_check: str | None = None) -> None:
+    """Raise IntegrityError unless ``meta`` is the signed metadata of an export of this format.
+
+    Checks, in order: format and version, the verify key against the stated key check value (and
+    ``expected_key_check`` when given), the signature over the metadata, and the schema
+    fingerprint against the embedded schema. Needs no table: a delivery package carries the
+    metadata of the exports it came from, and its recipient checks them with this.
+    """
+    if not isinstance(meta, Mapping) or meta.get("format") != FORMAT:
         raise IntegrityError("not a linkage encoded export (no linkage metadata)")
     if meta.get("format_version") != FORMAT_VERSION:
         older = isinstance(meta.get("format_version"), int) and meta["format_version"] < FORMAT_VERSION
@@ -251,7 +268,3 @@ def verify_export(export: EncodedExport, *, expected_key_check: str | None = Non
     verify_signature(verify_key, _canonical_json(meta), signature)
     if schema_fingerprint_of(meta.get("schema", {})) != meta.get("schema_fingerprint"):
         raise IntegrityError("the schema fingerprint does not match the embedded schema")
-    if meta.get("record_count") != export.table.num_rows:
-        raise IntegrityError("the number of records differs from the signed record count")
-    if content_digest(export.table) != meta.get("content_digest"):
-        raise IntegrityError("the content was changed after it was signed")

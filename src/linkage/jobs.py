@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import io
+from .authenticity import Trust, check_inputs, stale_warnings, verify_result
 from .bloom import popcount
 from .deliver import Package, deliver
 from .encode import QUARANTINE_COLUMNS, REFERENCE_MAP_COLUMNS, encode
@@ -36,6 +37,8 @@ __all__ = ["EncodeSummary", "encode_file", "default_side_paths", "inspect_export
 
 Progress = Callable[[int, int], None]
 _FIRST_ROWS = 5  # row numbers listed per quarantine reason in summaries
+#: A view warns when its package, or an export whose envelopes it holds, is older than this.
+STALE_AFTER_DAYS = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,23 +246,27 @@ def link_files(
     encoded_paths: Sequence[str | os.PathLike[str]],
     output_dir: str | os.PathLike[str],
     *,
+    signing_key_path: str | os.PathLike[str],
     job_config_path: str | os.PathLike[str] | None = None,
     expected_key_check: str | None = None,
     progress: Callable[[str], None] | None = None,
     force: bool = False,
 ) -> LinkSummary:
-    """Read and verify encoded exports, link them and write the result directory.
+    """Read and verify encoded exports, link them and write the result directory, its manifest
+    signed with the linkage unit's key at ``signing_key_path``.
 
     The result directory is checked against the output policy first (:mod:`linkage.io.outputs`):
     new, empty or a previous link result, or (``force``) any directory holding none of the inputs
     under a result file's name.
     """
-    check_targets([result_target(output_dir)], inputs=[*encoded_paths, job_config_path], force=force)
+    check_targets([result_target(output_dir)], inputs=[*encoded_paths, job_config_path], keys=[signing_key_path],
+                  force=force)
+    signing_key = io.read_linkage_unit_key(signing_key_path)
     config = io.load_link_job(job_config_path)
     exports = [io.read_encoded(p, expected_key_check=expected_key_check) for p in encoded_paths]
     start = time.perf_counter()
     result = link(exports, config, names=[str(p) for p in encoded_paths], progress=progress)
-    io.write_link_result(result, output_dir, force=force)
+    io.write_link_result(result, output_dir, signing_key=signing_key, force=force)
     m = result.manifest
     union = m["blocking"]["pair_completeness_estimate"].get("union")
     return LinkSummary(
@@ -284,30 +291,35 @@ class DeliverSummary:
     envelopes: int
     own_records: int
     envelopes_by_agency: dict[str, int]
-
-
-def result_facts(manifest: dict[str, Any]) -> dict[str, Any]:
-    """What identifies a link run in a package: key check value, schema and input digests."""
-    return {"key_check_value": manifest.get("key_check_value"), "schema_fingerprint": manifest.get("schema_fingerprint"),
-            "inputs": [{"agency": i.get("agency"), "content_digest": i.get("content_digest")}
-                       for i in manifest.get("inputs", [])]}
+    linkage_unit_key_id: str
 
 
 def deliver_file(result_dir: str | os.PathLike[str], recipient: str, output_path: str | os.PathLike[str], *,
-                 own_agency: str | None = None, created: datetime | None = None,
-                 force: bool = False) -> DeliverSummary:
-    """Assemble and write the delivery package of ``recipient`` from a link result directory
-    (the package path is checked against the output policy first; see :mod:`linkage.io.outputs`)."""
+                 signing_key_path: str | os.PathLike[str], own_agency: str | None = None,
+                 created: datetime | None = None, force: bool = False) -> DeliverSummary:
+    """Verify a link result, then assemble, sign (with the linkage unit's key at
+    ``signing_key_path``) and write the delivery package of ``recipient``.
+
+    The package path is checked against the output policy first (:mod:`linkage.io.outputs`); the
+    result must be signed with the same key, every file as the manifest lists it, and the
+    envelopes as the agencies signed them (:func:`linkage.authenticity.verify_result`,
+    :func:`~linkage.authenticity.check_inputs`, :func:`linkage.deliver.deliver`): IntegrityError
+    before anything is written otherwise.
+    """
     check_targets([Target(Path(output_path), OutputKind.PACKAGE)],
-                  inputs=[Path(result_dir) / name for name in RESULT_FILES], force=force)
-    manifest = io.read_manifest(result_dir)
-    package: Package = deliver(io.read_entities(result_dir), io.read_envelopes(result_dir), recipient=recipient,
-                               own_agency=own_agency, result=result_facts(manifest), created=created)
+                  inputs=[Path(result_dir) / name for name in RESULT_FILES], keys=[signing_key_path], force=force)
+    key = io.read_linkage_unit_key(signing_key_path)
+    files = io.read_link_result(result_dir)
+    verify_result(files.manifest, files.file_digests, public_key=key.public_key)
+    exports = files.exports()
+    check_inputs(files.manifest, exports)
+    package: Package = deliver(files.entities(), files.envelopes(), recipient=recipient, exports=exports,
+                               signing_key=key, own_agency=own_agency, created=created)
     io.write_package(package, output_path, force=force)
     counts = package.metadata["counts"]
     return DeliverSummary(output=Path(output_path), recipient=recipient, own_agency=package.own_agency,
                           entities=counts["entities"], envelopes=counts["envelopes"], own_records=counts["own_records"],
-                          envelopes_by_agency=counts["envelopes_by_agency"])
+                          envelopes_by_agency=counts["envelopes_by_agency"], linkage_unit_key_id=key.key_id)
 
 
 # ------------------------------------------------------------------------------------------- view
@@ -321,7 +333,11 @@ class ViewSummary:
     purpose: str | None
     purposes_in_package: tuple[str, ...]
     at: str
-    package_created: str
+    package_created: str  # signed by the linkage unit
+    exports_created: dict[str, str]  # agency -> created, signed by each agency
+    linkage_unit_key_id: str
+    key_check_value: str
+    warnings: tuple[str, ...]  # stale package or exports (from signed times)
     persons: int
     envelopes_opened: int
     skipped_expired: int
@@ -330,30 +346,43 @@ class ViewSummary:
 
 
 def view_file(package_path: str | os.PathLike[str], private_key_path: str | os.PathLike[str],
-              output_path: str | os.PathLike[str], *, purpose: str | None = None, at: Any = None,
+              output_path: str | os.PathLike[str], *, linkage_unit_key_path: str | os.PathLike[str],
+              expected_key_check: str, purpose: str | None = None, at: Any = None,
               reference_map_path: str | os.PathLike[str] | None = None,
-              audit_log_path: str | os.PathLike[str] | None = None, force: bool = False) -> ViewSummary:
-    """Open a delivery package with the recipient's private key, write the view and log it.
+              audit_log_path: str | os.PathLike[str] | None = None, max_age_days: int = STALE_AFTER_DAYS,
+              force: bool = False) -> ViewSummary:
+    """Verify a delivery package, open it with the recipient's private key, write the view and log it.
 
-    ``at`` (a date; default today, UTC) decides which grants are valid. The audit log (default:
-    ``view-audit.jsonl`` beside the output) gets one JSON line per view: counts and references.
-    The view files and the audit log are checked against the output policy first
+    The package must be signed by the linkage unit whose public key file is
+    ``linkage_unit_key_path`` and carry exports signed under ``expected_key_check`` (the project's
+    key check value, from the agencies): see :func:`linkage.deliver.verify_delivery`. ``at`` (a
+    date; default today, UTC) decides which grants are valid; the summary warns when the package
+    or a contributing export is more than ``max_age_days`` older (signed times only). The audit
+    log (default: ``view-audit.jsonl`` beside the output) gets one JSON line per view: counts and
+    references. The view files and the audit log are checked against the output policy first
     (:mod:`linkage.io.outputs`).
     """
     audit_log = Path(audit_log_path) if audit_log_path is not None else Path(output_path).parent / "view-audit.jsonl"
     check_targets([*view_targets(output_path), audit_target(audit_log)],
-                  inputs=[package_path, reference_map_path], keys=[private_key_path], force=force)
+                  inputs=[package_path, reference_map_path, linkage_unit_key_path], keys=[private_key_path],
+                  force=force)
     package = io.read_package(package_path)
     key = io.read_recipient_key(private_key_path)
+    trust = Trust(linkage_unit_key=io.read_linkage_unit_public_key(linkage_unit_key_path),
+                  key_check_value=expected_key_check)
     reference_map = io.read_string_csv(reference_map_path) if reference_map_path is not None else None
     day: date = at if at is not None else datetime.now(timezone.utc).date()
-    view = build_view(package, key, at=day, purpose=purpose, reference_map=reference_map)
+    view = build_view(package, key, at=day, trust=trust, purpose=purpose, reference_map=reference_map)
+    assert view.provenance is not None
+    origin = view.provenance
     outputs = write_view(view, output_path, force=force)
     append_audit(audit_log, view, outputs, force=force)
     a, c = view.audit, view.audit["counts"]
     return ViewSummary(outputs=tuple(outputs), audit_log=audit_log, recipient=a["recipient"], purpose=a["purpose"],
                        purposes_in_package=tuple(a["purposes_in_package"]), at=a["at"],
-                       package_created=str(package.metadata.get("created")), persons=c["persons"],
+                       package_created=origin.package_created, exports_created=dict(origin.exports_created),
+                       linkage_unit_key_id=origin.linkage_unit_key_id, key_check_value=origin.key_check_value,
+                       warnings=tuple(stale_warnings(origin, day, max_age_days=max_age_days)), persons=c["persons"],
                        envelopes_opened=c["envelopes_opened"],
                        skipped_expired=c["skipped_expired"] + c.get("skipped_not_yet_valid", 0),
                        skipped_other_purpose=c["skipped_other_purpose"], duplicate_entities=c["duplicate_entities"])

@@ -5,8 +5,9 @@ Contract
 ``link(exports, config)`` takes verified encoded exports of one project (one export means
 deduplication only) and returns a :class:`LinkResult`: entities (one row per record with its
 entity id), scored candidate pairs with per-field similarities, the pairs for clerical review,
-the sealed envelopes of every record (opaque to it; kept for :mod:`linkage.deliver`), and a run
-manifest. It sees encodings only, never a secret or a plaintext value. For the same
+the sealed envelopes of every record (opaque to it; kept for :mod:`linkage.deliver`), the signed
+metadata of every input export (it holds no record value; deliver and the recipients check the
+envelopes against it, see :mod:`linkage.authenticity`), and a run manifest. It sees encodings only, never a secret or a plaintext value. For the same
 exports and config the tables are identical bit for bit (the manifest's timings aside).
 
 Steps: candidates from :mod:`linkage.block`; per-field similarities and agreement levels from
@@ -58,6 +59,7 @@ class LinkResult:
     thresholds: score.Thresholds
     labels: np.ndarray  # cluster label per record, records in input order
     envelopes: pa.Table  # agency, record_ref, envelope: every sealed payload of the inputs
+    exports: tuple[dict[str, Any], ...] = ()  # the inputs' signed metadata, in input order
 
 
 def link(exports: Sequence[EncodedExport], config: LinkJobConfig, *, names: Sequence[str] | None = None,
@@ -89,7 +91,8 @@ def link(exports: Sequence[EncodedExport], config: LinkJobConfig, *, names: Sequ
     envelopes = envelope_table(exports)
     facts = manifest(exports, names, config, records, candidates, comparison, fitted, scored, completeness, labels,
                      queue, envelopes.num_rows, clock.timings)
-    return LinkResult(entities, pairs, review, facts, fitted.model, scored.thresholds, labels, envelopes)
+    return LinkResult(entities, pairs, review, facts, fitted.model, scored.thresholds, labels, envelopes,
+                      tuple(dict(e.metadata) for e in exports))
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +246,7 @@ def manifest(exports: Sequence[EncodedExport], names: Sequence[str] | None, conf
     n = records.n
     return {
         "format": "linkage-link-result",
-        "format_version": 1,
+        "format_version": 2,
         "versions": _versions(),
         "inputs": [{"name": name, "agency": e.agency, "records": e.record_count,
                     "content_digest": e.metadata.get("content_digest"), "created": e.metadata.get("created")}

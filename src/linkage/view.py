@@ -3,9 +3,15 @@
 Contract
 --------
 :func:`build_view` runs at the recipient, the only party holding its private key. It takes a
-:class:`~linkage.deliver.Package` (verified again here) and the recipient's
-:class:`~linkage.seal.RecipientKeyPair` and returns a :class:`View`:
+:class:`~linkage.deliver.Package`, the recipient's :class:`~linkage.seal.RecipientKeyPair` and
+what the recipient trusts (:class:`~linkage.authenticity.Trust`: the linkage unit's public key
+and the project's key check value) and returns a :class:`View`:
 
+* **Whence.** The package is verified first (:func:`~linkage.deliver.verify_delivery`): signed by
+  the trusted linkage unit key, carrying exports signed under the trusted key check value, and
+  holding exactly the envelopes the agencies signed for the recipient; IntegrityError otherwise.
+  ``trust=None`` skips this (for a package verified already; the CLI always verifies) and
+  checks only that the package is undamaged.
 * **Who.** The key must be the package recipient's (IntegrityError otherwise). Of the package's
   envelopes only those of the chosen ``purpose`` are considered (``purpose=None``: the package's
   only purpose; ConfigError listing them when it holds several); the others are skipped and
@@ -32,7 +38,8 @@ Contract
   holding two or more own records (purpose and validity play no part: these are its own
   records): ``entity_id``, ``own_record_ids``, ``count``.
 * **audit**: JSON-ready facts of what was materialised for whom and when: recipient, key id,
-  purpose, day, package digest and creation time, counts (persons, envelopes opened and skipped,
+  purpose, day, package digest and creation time, whether the package was authenticated and
+  its :class:`~linkage.authenticity.Provenance` (signed times, key id, key check value), counts (persons, envelopes opened and skipped,
   values shown per agency and field, own records, duplicate entities) and the record references
   opened per agency (keyed pseudonyms). It never holds a payload value or a local record id.
 
@@ -51,7 +58,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from .deliver import Package, verify_package
+from .authenticity import Provenance, Trust
+from .deliver import Package, verify_delivery, verify_package
 from .errors import ConfigError, DataError, IntegrityError
 from .seal import Envelope, EnvelopeOpener, RecipientKeyPair, is_valid_at, iso_day
 
@@ -67,11 +75,13 @@ _REFRESH = "ask the linkage unit for a fresh package (and the agency to seal the
 
 @dataclass(frozen=True, slots=True)
 class View:
-    """A recipient's view: ``persons`` and ``duplicates`` tables and the ``audit`` facts (no values)."""
+    """A recipient's view: ``persons`` and ``duplicates`` tables and the ``audit`` facts (no values);
+    ``provenance`` when the package was authenticated."""
 
     persons: pd.DataFrame
     duplicates: pd.DataFrame
     audit: dict[str, Any]
+    provenance: Provenance | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,14 +94,20 @@ class _Opened:
     counts: dict[str, int]
 
 
-def build_view(package: Package, key: RecipientKeyPair, *, at: _dt.date | str, purpose: str | None = None,
-               reference_map: pd.DataFrame | None = None) -> View:
+def build_view(package: Package, key: RecipientKeyPair, *, at: _dt.date | str, trust: Trust | None,
+               purpose: str | None = None, reference_map: pd.DataFrame | None = None) -> View:
     """The view of ``package`` for the holder of ``key`` on day ``at`` (see the module docstring).
 
-    ``reference_map``: the recipient agency's own map (columns ``local_id``, ``record_ref``)
-    written when it encoded its export; DataError when it lacks one of the own records.
+    ``trust``: the linkage unit's public key and the project's key check value the package must
+    verify against (None: not authenticated here). ``reference_map``: the recipient agency's own
+    map (columns ``local_id``, ``record_ref``) written when it encoded its export; DataError when
+    it lacks one of the own records.
     """
-    verify_package(package)
+    if trust is not None and not isinstance(trust, Trust):
+        raise ConfigError("'trust' must be a linkage.authenticity.Trust (or None)")
+    provenance = verify_delivery(package, trust) if trust is not None else None
+    if provenance is None:
+        verify_package(package)
     if not isinstance(key, RecipientKeyPair):
         raise ConfigError("'key' must be a RecipientKeyPair (read it with linkage.io.read_recipient_key)")
     if key.name != package.recipient:
@@ -112,7 +128,10 @@ def build_view(package: Package, key: RecipientKeyPair, *, at: _dt.date | str, p
                                "count": own_counts.reindex(dup_ids).to_numpy(np.int64)})
     audit = _audit(package, key, purpose=purpose, available=available, day=day, opened=opened, shown=shown,
                    persons=len(persons), own_records=len(own), duplicate_entities=len(duplicates))
-    return View(persons=persons, duplicates=duplicates, audit=audit)
+    audit["package"]["authenticated"] = provenance is not None
+    if provenance is not None:
+        audit["package"]["provenance"] = provenance.to_dict()
+    return View(persons=persons, duplicates=duplicates, audit=audit, provenance=provenance)
 
 
 # -------------------------------------------------------------------------------------- opening

@@ -20,8 +20,10 @@ from .recipients import (
     write_keyring,
     write_recipient_key,
 )
-from .results import (RESULT_FILES, load_link_job, read_entities, read_envelopes, read_manifest, read_string_csv,
-                      write_link_result)
+from .results import (RESULT_FILES, LinkResultFiles, load_link_job, read_entities, read_envelopes, read_link_result,
+                      read_manifest, read_string_csv, write_link_result)
+from .unit_keys import (create_linkage_unit_key, public_key_path, read_linkage_unit_key,
+                        read_linkage_unit_public_key)
 from .synth_files import write_synth
 from .tables import read_table
 
@@ -55,6 +57,12 @@ __all__ = [
     "read_envelopes",
     "read_manifest",
     "read_string_csv",
+    "read_link_result",
+    "LinkResultFiles",
+    "create_linkage_unit_key",
+    "read_linkage_unit_key",
+    "read_linkage_unit_public_key",
+    "public_key_path",
 ]
 
 from .consent_files import read_consent_register  # noqa: E402

@@ -27,9 +27,10 @@ def write_secret(path: str | os.PathLike[str], secret: ProjectSecret) -> Path:
     return create_private_file(path, (payload + "\n").encode())
 
 
-def create_private_file(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Create ``path`` with mode 0600 (never wider, whatever the umask) holding ``data``, fsynced;
-    KeyFileError if it exists or cannot be created (a key file is never overwritten)."""
+def create_private_file(path: str | os.PathLike[str], data: bytes, *, mode: int = 0o600) -> Path:
+    """Create ``path`` with ``mode`` (0600 by default; exactly that, whatever the umask) holding
+    ``data``, fsynced; KeyFileError if it exists or cannot be created (a key file, private or
+    public, is never overwritten)."""
     path = Path(path)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -38,7 +39,7 @@ def create_private_file(path: str | os.PathLike[str], data: bytes) -> Path:
     except OSError as exc:
         raise KeyFileError(f"cannot create {path}: {exc.strerror}") from None
     try:
-        os.fchmod(fd, 0o600)
+        os.fchmod(fd, mode)
         os.write(fd, data)
         os.fsync(fd)
     finally:
