@@ -360,6 +360,9 @@ KINDS: dict[str, str] = {
     "packages/jobcentre.parquet": "package", "result": "result", "views/jobcentre.xlsx": "view",
     "views/view-audit.jsonl": "audit", "exports/jobcentre.quarantine.csv": "quarantine",
     "exports/jobcentre.warnings.csv": "quarantine", "exports/jobcentre.refmap.csv": "refmap",
+    # the demo's other agencies' reference maps: the map of encoded/<agency>.parquet, replaced with it
+    **{f"exports/{a}.refmap.csv": "refmap" for a in ("course_provider", "employment_agency", "foreigners_authority",
+                                                    "coordination_office")},
 }
 POOL = ["exports/jobcentre.csv", "exports/consent/jobcentre.csv", "keys/project.key", "keys/keyring.json",
         VIEW_KEY, UNIT_KEY, UNIT_PUB, "notes.txt", "docs", "docs/brief.txt", "empty", ".", "new/out.parquet", "new.csv", "new.xlsx",
