@@ -108,7 +108,7 @@ def main() -> None:
     result = run(args.records, args.seed, args.dummies, parse_hardening(args.hardening))
     result["seconds"] = round(time.perf_counter() - start, 2)
     print(f"attacks on {result['persons']} synthetic persons (seed {args.seed}); public sample: seed "
-          f"{args.seed + 1}; hardening {result['hardening'] or 'as shipped (none)'}; {result['seconds']} s in all")
+          f"{args.seed + 1}; hardening {result['hardening'] or 'as shipped'}; {result['seconds']} s in all")
     for label in ("clean", "dummies"):
         if label in result:
             print_report(label, result[label])
