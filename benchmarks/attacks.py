@@ -12,7 +12,8 @@ filter (and the birth-year purity of blocking-key groups), pattern mining (seede
 alignment, and with the 300 most frequent encodings known), graph matching. The whole run is
 repeated with owner-side dummy records (``--dummies``, a fraction of each agency's records,
 default 0.25; 0 skips it). ``--hardening`` replaces the schema's hardening for a what-if run,
-e.g. ``--hardening balance,permute,blip_probability=0.05,salt_field=birth_date``.
+e.g. ``--hardening diffusion=3`` or ``--hardening balance,permute,blip_probability=0.05,salt_field=birth_date``
+(``none``: all off).
 
 Printed per attack and column: share of items re-identified (name parts for name columns), the
 shares of records with any / all parts right, the accuracy of always guessing the public
@@ -35,7 +36,10 @@ RECORDS_PER_PERSON = 2.76  # linkage.synth: records per person over the five age
 
 
 def parse_hardening(spec: str | None) -> HardeningSpec | None:
-    """``balance,permute,blip_probability=0.05,salt_field=birth_date`` -> HardeningSpec."""
+    """``balance,diffusion=3,permute,blip_probability=0.05,salt_field=birth_date`` -> HardeningSpec
+    (``none``: every option off)."""
+    if spec and spec.strip().lower() == "none":
+        return HardeningSpec()
     if not spec:
         return None
     kwargs: dict[str, Any] = {}
@@ -45,11 +49,13 @@ def parse_hardening(spec: str | None) -> HardeningSpec | None:
             kwargs[name] = value.lower() not in ("0", "false", "no") if value else True
         elif name == "blip_probability":
             kwargs[name] = float(value)
+        elif name == "diffusion":
+            kwargs[name] = int(value or 3)
         elif name == "salt_field":
             kwargs[name] = value
         else:
-            raise SystemExit(f"unknown hardening {name!r}: use balance, xor_fold, permute, blip_probability=P, "
-                             "salt_field=FIELD")
+            raise SystemExit(f"unknown hardening {name!r}: use balance, diffusion=T, xor_fold, permute, "
+                             "blip_probability=P, salt_field=FIELD")
     return HardeningSpec(**kwargs)
 
 
@@ -102,7 +108,7 @@ def main() -> None:
     result = run(args.records, args.seed, args.dummies, parse_hardening(args.hardening))
     result["seconds"] = round(time.perf_counter() - start, 2)
     print(f"attacks on {result['persons']} synthetic persons (seed {args.seed}); public sample: seed "
-          f"{args.seed + 1}; hardening {result['hardening'] or 'as shipped (none)'}; {result['seconds']} s in all")
+          f"{args.seed + 1}; hardening {result['hardening'] or 'as shipped'}; {result['seconds']} s in all")
     for label in ("clean", "dummies"):
         if label in result:
             print_report(label, result[label])

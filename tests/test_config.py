@@ -121,6 +121,18 @@ def test_encoded_width_follows_hardening(schema_data):
     assert width(balance=True) == 1536
     assert width(xor_fold=True) == 384
     assert width(balance=True, xor_fold=True) == 768
+    assert width(diffusion=3) == 768  # diffusion keeps the width
+    assert width(balance=True, diffusion=5, xor_fold=True) == 768
+
+
+def test_diffusion_must_fit_the_smallest_filter(schema_data):
+    data = copy.deepcopy(schema_data)
+    data["fields"][2]["num_bits"] = 96  # six birth-date slices of 16 bits
+    data["hardening"]["diffusion"] = 5
+    problems = problems_of(lambda: parse_schema(data))
+    assert_problem_at(problems, "hardening.diffusion", "at most a quarter of the smallest filter (16 bits), got 5")
+    data["hardening"]["diffusion"] = 4
+    assert parse_schema(data).hardening.diffusion == 4
 
 
 def test_split_layout_is_for_dates_with_whole_slices(schema_data):
@@ -201,6 +213,11 @@ INVALID_SCHEMAS = [
     ("blip_not_a_number", _set(("hardening", "blip_probability"), "low"), "hardening.blip_probability",
      "must be a number"),
     ("balance_not_bool", _set(("hardening", "balance"), 1), "hardening.balance", "true or false"),
+    ("diffusion_one", _set(("hardening", "diffusion"), 1), "hardening.diffusion", "must be 0 (off) or in [2, 16]"),
+    ("diffusion_too_high", _set(("hardening", "diffusion"), 17), "hardening.diffusion", "must be in [0, 16], got 17"),
+    ("diffusion_negative", _set(("hardening", "diffusion"), -3), "hardening.diffusion", "must be in [0, 16]"),
+    ("diffusion_not_an_int", _set(("hardening", "diffusion"), "3"), "hardening.diffusion", "must be an integer"),
+    ("diffusion_a_bool", _set(("hardening", "diffusion"), True), "hardening.diffusion", "must be an integer"),
     ("record_filter_unknown_field", _set(("record_filter", "bits_per_token", "nope"), 3),
      "record_filter.bits_per_token.nope", "must name a field"),
     ("record_filter_bits_not_multiple", _set(("record_filter", "num_bits"), 1000), "record_filter.num_bits",
@@ -228,11 +245,12 @@ def test_schema_reports_every_problem_at_once(schema_data):
     data["fields"][0]["num_bits"] = 3
     data["fields"][3]["tokens"] = {"trigram": 5}
     data["hardening"]["salt_field"] = "place"
+    data["hardening"]["diffusion"] = 1
     data["blocking"][1]["components"] = ["name.prefix3", "birth_date.decade"]
     data["extra"] = 1
     problems = problems_of(lambda: parse_schema(data, source="schema s.toml"))
     for path in ("version", "fields[0].num_bits", "fields[3].tokens.trigram", "hardening.salt_field",
-                 "blocking[1].components[1]", "extra"):
+                 "hardening.diffusion", "blocking[1].components[1]", "extra"):
         assert_problem_at(problems, path)
 
 

@@ -196,7 +196,10 @@ HARDENINGS = {
     "permute": {"permute": True},
     "blip": {"blip_probability": 0.1},
     "salt": {"salt_field": "birth_date"},
-    "all": {"balance": True, "xor_fold": True, "permute": True, "blip_probability": 0.05, "salt_field": "sex"},
+    "diffusion": {"diffusion": 3},
+    "diffusion_5": {"diffusion": 5},
+    "all": {"balance": True, "diffusion": 3, "xor_fold": True, "permute": True, "blip_probability": 0.05,
+            "salt_field": "sex"},
 }
 
 
@@ -207,7 +210,7 @@ def test_hardened_encoding_is_deterministic_and_differs(schema_data, config, sec
     first = encode(PEOPLE, hard_config, secret=secret, created=CREATED)
     assert_same_result(first, encode(PEOPLE, hard_config, secret=secret, created=CREATED))
     verify_export(first.export)
-    plain = encode(PEOPLE, config, secret=secret, created=CREATED)
+    plain = encode(PEOPLE, make_config(hardened(schema_data)), secret=secret, created=CREATED)
     assert first.reference_map.equals(plain.reference_map)
     for field in ("f_name", "f_father_name", "f_birth_date", "f_place", "clk"):
         hard_values = [v for v in first.table_in_input_order().column(field).to_pylist() if v is not None]
@@ -381,7 +384,13 @@ def _mutate(rng: random.Random, text: str, edits: int) -> str:
     return "".join(chars)
 
 
-def test_dice_of_filters_tracks_string_similarity(schema, secret):
+@pytest.mark.parametrize("diffusion", [0, 3, 5])
+def test_dice_of_filters_tracks_string_similarity(schema_data, secret, diffusion):
+    """Plain filters: Dice follows bigram Dice. Diffused ones: the comparison's estimate of the
+    inputs' (chance-corrected) similarity follows it as well, only with more noise."""
+    from linkage.similarity import part_set_dice
+
+    schema = hardened(schema_data, diffusion=diffusion)
     rng = random.Random(20240501)
     pairs = []
     for _ in range(200):
@@ -391,12 +400,17 @@ def test_dice_of_filters_tracks_string_similarity(schema, secret):
     records = pd.DataFrame({"id": [str(i) for i in range(len(names))], "given": names}, dtype=object)
     result = encode(records, make_config(schema, {"id": "id", "given_name": "given"}), secret=secret)
     filters = np.array([np.frombuffer(parts[0], np.uint8) for parts in result.table_in_input_order().column("f_name").to_pylist()])
-    filter_dice = dice(filters[0::2], filters[1::2])
+    if diffusion:
+        parts, present = filters[:, None, :], np.ones((len(filters), 1), bool)
+        index = np.arange(0, len(filters), 2)
+        filter_dice = part_set_dice(parts, present, parts, present, index, index + 1, diffusion=diffusion)
+    else:
+        filter_dice = dice(filters[0::2], filters[1::2])
     string_dice = np.array([2 * len(_bigrams(a) & _bigrams(b)) / (len(_bigrams(a)) + len(_bigrams(b)))
                             for a, b in pairs])
     # the filter holds folded bigrams, trigrams and the final letter, so it follows bigram Dice a
     # little less closely than a bigram-only filter would
-    assert np.corrcoef(string_dice, filter_dice)[0, 1] > 0.85
+    assert np.corrcoef(string_dice, filter_dice)[0, 1] > {0: 0.85, 3: 0.8, 5: 0.75}[diffusion]
     identical = string_dice == 1.0
     assert identical.any() and (filter_dice[identical] == 1.0).all()
     # binned by string similarity, the mean filter similarity rises

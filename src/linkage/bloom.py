@@ -244,10 +244,11 @@ def xor_fold(filters: np.ndarray) -> np.ndarray:
     return np.bitwise_xor(filters[:, :half], filters[:, half:])
 
 
-def keyed_permutation(key: bytes, num_bits: int) -> np.ndarray:
-    """A permutation of ``range(num_bits)`` from a keyed Fisher-Yates shuffle (unbiased draws)."""
+def keyed_permutation(key: bytes, num_bits: int, label: bytes = b"permutation") -> np.ndarray:
+    """A permutation of ``range(num_bits)`` from a keyed Fisher-Yates shuffle (unbiased draws);
+    ``label`` separates several permutations drawn under one key."""
     perm = np.arange(num_bits, dtype=np.int32)
-    stream = _KeyedStream(key, b"permutation")
+    stream = _KeyedStream(key, label)
     for i in range(num_bits - 1, 0, -1):
         j = stream.below(i + 1)
         perm[i], perm[j] = perm[j], perm[i]

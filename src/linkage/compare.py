@@ -26,6 +26,12 @@ the field has similarity NaN and level ``-1`` (:data:`linkage.score.MISSING`: no
   :func:`chance_dice`) to full agreement (:func:`agreement_cut`), so the categories hold for any
   slice size and for hardening noise. The similarity column of a split date is the Dice of the whole filter.
 
+**Diffused filters** (``[hardening] diffusion = t``, :mod:`linkage.diffusion`): name parts are
+scored by the estimated chance-corrected similarity of their inputs (``c' ** (1 / t)``, without
+unions of parts), joint filters by the estimated Dice of their half-full inputs, so that the cut
+points keep their meaning; date slices agree by the same chance-relative cut as before (equal
+values still give equal slices).
+
 Every level is an integer, higher meaning stronger agreement, which is what Fellegi-Sunter
 scoring (:mod:`linkage.score`) expects. Memory is proportional to the pairs passed; callers pass
 the candidates in one call (the kernels chunk internally).
@@ -39,6 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import similarity
+from .diffusion import diffusion_of, estimated_dice
 from .job_config import LinkJobConfig
 from .records import FieldData, RecordSet
 from .tokens import MONTH_DAY_WINDOWS
@@ -118,6 +125,7 @@ def to_levels(similarities: np.ndarray, cuts: Sequence[Sequence[float]]) -> np.n
 def compare(records: RecordSet, ia: np.ndarray, ib: np.ndarray, config: LinkJobConfig) -> Comparison:
     """Similarities and levels of every pair ``(ia[k], ib[k])`` and field (module docstring)."""
     fields = records.fields
+    t = diffusion_of(records.schema)
     sims = np.empty((len(ia), len(fields)), np.float32)
     levels = np.empty((len(ia), len(fields)), np.int8)
     for f, data in enumerate(fields):
@@ -125,7 +133,7 @@ def compare(records: RecordSet, ia: np.ndarray, ib: np.ndarray, config: LinkJobC
         cuts = {kind: agreement_cut(chance_dice(piece, data.present)) for kind, piece in pieces.items()}
         for start in range(0, len(ia), _CHUNK):
             a, b = ia[start : start + _CHUNK], ib[start : start + _CHUNK]
-            column = _similarity(data, a, b)
+            column = _similarity(data, a, b, t)
             sims[start : start + len(a), f] = column
             if data.slices:
                 levels[start : start + len(a), f] = _date_levels(pieces, cuts, data.present, a, b)
@@ -135,10 +143,14 @@ def compare(records: RecordSet, ia: np.ndarray, ib: np.ndarray, config: LinkJobC
     return Comparison(sims, levels, tuple(len(n) for n in names), names)
 
 
-def _similarity(data: FieldData, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _similarity(data: FieldData, a: np.ndarray, b: np.ndarray, t: int) -> np.ndarray:
+    """Names: part-set score; others: Dice, of the inputs as estimated when diffused (``t > 0``)."""
     if data.kind == "name":
-        return similarity.part_set_dice(data.filters, data.present, data.filters, data.present, a, b)
-    sims = similarity.dice_pairs(data.filters, data.filters, a, b)
+        return similarity.part_set_dice(data.filters, data.present, data.filters, data.present, a, b, diffusion=t)
+    if t and not data.slices:
+        sims = estimated_dice(data.filters, data.filters, a, b, t)
+    else:
+        sims = similarity.dice_pairs(data.filters, data.filters, a, b)
     return np.where(data.present[a] & data.present[b], sims, np.float32(np.nan))
 
 

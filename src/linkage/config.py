@@ -105,6 +105,8 @@ _NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _AGENCY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _MIN_BITS, _MAX_BITS = 64, 16384
 _MAX_BITS_PER_TOKEN = 64
+#: Largest diffusion ``t`` (:mod:`linkage.diffusion`): beyond it a spelling variant is noise.
+MAX_DIFFUSION = 16
 _CALENDARS = ("gregorian", "solar_hijri", "ethiopian")
 _INPUT_FORMATS = ("auto", "csv", "xlsx", "parquet")
 _DAY_MONTH_RE = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
@@ -141,13 +143,16 @@ class FieldSpec:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HardeningSpec:
-    """Hardening applied to every field filter, in this order: balance, fold, permute, BLIP.
+    """Hardening applied to every field filter, in this order: balance, diffusion, fold, permute, BLIP.
 
-    ``salt_field`` names a code or date field whose value (the year for dates) is mixed into every
-    token of every other field; records with that field missing are salted with the empty value.
+    ``diffusion`` is ``t``: every stored bit the XOR of ``t`` keyed-chosen bits (0: off; see
+    :mod:`linkage.diffusion`). ``salt_field`` names a code or date field whose value (the year for
+    dates) is mixed into every token of every other field; records with that field missing are
+    salted with the empty value.
     """
 
     balance: bool = False
+    diffusion: int = 0
     xor_fold: bool = False
     permute: bool = False
     blip_probability: float = 0.0
@@ -446,6 +451,12 @@ def _hardening(r: Reader | None, fields: Mapping[str, FieldSpec | None]) -> Hard
     if r is None:
         return HardeningSpec()
     balance = r.bool("balance", False)
+    diffusion = r.int("diffusion", 0, low=0, high=MAX_DIFFUSION)
+    if diffusion == 1:
+        r.problem("diffusion", f"must be 0 (off) or in [2, {MAX_DIFFUSION}] (1 only permutes the bits)")
+    smallest = min((f.slice_bits for f in fields.values() if f is not None), default=None)
+    if diffusion and smallest is not None and diffusion > smallest // 4:
+        r.problem("diffusion", f"must be at most a quarter of the smallest filter ({smallest} bits), got {diffusion}")
     xor_fold = r.bool("xor_fold", False)
     permute = r.bool("permute", False)
     blip = r.float("blip_probability", 0.0, low=0.0, high=0.25)
@@ -456,8 +467,8 @@ def _hardening(r: Reader | None, fields: Mapping[str, FieldSpec | None]) -> Hard
         elif fields[salt] is not None and fields[salt].kind not in ("code", "date"):
             r.problem("salt_field", "must name a 'code' or 'date' field (dates salt with the year)")
     r.finish()
-    return HardeningSpec(balance=bool(balance), xor_fold=bool(xor_fold), permute=bool(permute),
-                         blip_probability=blip or 0.0, salt_field=salt)
+    return HardeningSpec(balance=bool(balance), diffusion=diffusion or 0, xor_fold=bool(xor_fold),
+                         permute=bool(permute), blip_probability=blip or 0.0, salt_field=salt)
 
 
 def _record_filter(r: Reader | None, fields: Mapping[str, FieldSpec | None]) -> RecordFilterSpec | None:

@@ -47,6 +47,7 @@ from .authenticity import envelope_digests
 from ._columns import Column, normalise_field
 from .config import ExportConfig, FieldSpec, Schema
 from .consent import ConsentRegister, linkage_basis_mask, scopes_column
+from .diffusion import diffuse, diffusion_taps
 from .encoded import BLOCK_KEY_BYTES, FORMAT, FORMAT_VERSION, SCOPE_TYPE, EncodedExport, arrow_schema, seal_metadata
 from .errors import DataError
 from .keys import ProjectSecret
@@ -313,7 +314,8 @@ def _salt_text(value: Any) -> str:
 
 
 class _ChunkEncoder:
-    """Per-run state: field keys, position hashers (their caches persist across chunks), permutations."""
+    """Per-run state: field keys, position hashers (their caches persist across chunks), permutations
+    and diffusion taps."""
 
     def __init__(self, schema: Schema, secret: ProjectSecret) -> None:
         self.schema = schema
@@ -333,6 +335,9 @@ class _ChunkEncoder:
             if hard.balance:
                 self.permutations[f"balance/{name}"] = bloom.keyed_permutation(secret.subkey(f"balance/{name}"), 2 * bits)
                 bits *= 2
+            if hard.diffusion:
+                self.permutations[f"diffuse/{name}"] = diffusion_taps(secret.subkey(f"diffuse/{name}"), bits,
+                                                                      hard.diffusion)
             if hard.xor_fold:
                 bits //= 2
             if hard.permute:
@@ -340,10 +345,12 @@ class _ChunkEncoder:
 
     # ----------------------------------------------------------------------------- hardening
     def _harden(self, name: str, filters: np.ndarray) -> np.ndarray:
-        """Value-level hardening, a function of the filter alone: balance+shuffle, fold, permute."""
+        """Value-level hardening, a function of the filter alone: balance+shuffle, diffusion, fold, permute."""
         hard = self.schema.hardening
         if hard.balance:
             filters = bloom.permute(bloom.balance(filters), self.permutations[f"balance/{name}"])
+        if hard.diffusion:
+            filters = diffuse(filters, self.permutations[f"diffuse/{name}"])
         if hard.xor_fold:
             filters = bloom.xor_fold(filters)
         if hard.permute:

@@ -37,6 +37,7 @@ from .compare import Comparison, compare
 from .estimate import Estimate, estimate_model, frequency_adjustment
 from .review import ReviewQueue, review_queue
 from .deliver import envelope_table
+from .diffusion import diffused_blocking, diffusion_of
 from .encoded import EncodedExport
 from .errors import ConfigError
 from .job_config import LinkJobConfig
@@ -139,7 +140,14 @@ def load(exports: Sequence[EncodedExport], config: LinkJobConfig, names: Sequenc
 
 def block_records(records: RecordSet, config: LinkJobConfig) -> block.Candidates:
     """Candidate pairs: keyed blocking keys, LSH and (small inputs) all pairs (:mod:`linkage.block`)."""
-    return block.candidate_pairs(records.n, records.block_keys, records.clk, records.clk_present, config.blocking)
+    return block.candidate_pairs(records.n, records.block_keys, records.clk, records.clk_present,
+                                 _blocking_config(records, config))
+
+
+def _blocking_config(records: RecordSet, config: LinkJobConfig) -> Any:
+    """The job's blocking settings, record-filter Dice thresholds mapped onto diffused filters."""
+    width = records.clk.shape[1] * 8 if records.clk is not None else 0
+    return diffused_blocking(config.blocking, diffusion_of(records.schema), width)
 
 
 def estimate(records: RecordSet, candidates: block.Candidates, comparison: Comparison,
@@ -190,7 +198,7 @@ def pair_completeness(records: RecordSet, candidates: block.Candidates, scored: 
     candidates; the share of those the model would call matches that blocking proposed, per pass
     and for the union, with a bootstrap interval over the sampled records (empty without record
     filters or with ``pc_sample = 0``)."""
-    bc, n = config.blocking, records.n
+    bc, n = _blocking_config(records, config), records.n
     if records.clk is None or not bc.pc_sample:
         return {}
     probable, owner, sampled = block.probable_pairs(records.clk, records.clk_present, sample=bc.pc_sample,

@@ -351,13 +351,18 @@ SUBSET_WEIGHT = 0.85
 
 
 @numba.njit(cache=True, boundscheck=False, inline="always")
-def _corrected_dice(both: int, count_a: int, count_b: int, num_bits: float) -> float:
-    """Chance-corrected Dice of two filters from their counts (module docstring), in [0, 1]."""
+def _corrected_dice(both: int, count_a: int, count_b: int, num_bits: float, exponent: float, floor: float) -> float:
+    """Chance-corrected Dice of two filters from their counts (module docstring), in [0, 1]; for
+    diffused filters (``exponent = 1 / t``) that of their inputs, estimated above the noise
+    ``floor`` (:func:`linkage.diffusion.input_corrected`)."""
     expected = count_a * count_b / num_bits
     denominator = count_a + count_b - 2.0 * expected
     if denominator <= 0.0:  # both filters empty or both full
         return 1.0 if both == count_a and both == count_b and count_a > 0 else 0.0
-    return max(0.0, (2.0 * both - 2.0 * expected) / denominator)
+    corrected = max(0.0, (2.0 * both - 2.0 * expected) / denominator)
+    if exponent == 1.0:
+        return corrected
+    return (max(0.0, corrected - floor) / (1.0 - floor)) ** exponent
 
 
 @numba.njit(cache=True, boundscheck=False)
@@ -382,7 +387,8 @@ def _unions(rows: np.ndarray, present: np.ndarray, out: np.ndarray, counts: np.n
 
 @numba.njit(cache=True, boundscheck=False)
 def _side_mean(xs: np.ndarray, present: np.ndarray, count: np.ndarray, best: np.ndarray, unions: np.ndarray,
-               union_count: np.ndarray, n_unions: int, num_bits: float) -> tuple[float, int]:
+               union_count: np.ndarray, n_unions: int, num_bits: float, exponent: float,
+               floor: float) -> tuple[float, int]:
     """Sum over the present rows of ``xs`` of their best match (``best`` raised by the unions), and how many."""
     total, rows = 0.0, 0
     for p in range(xs.shape[0]):
@@ -392,12 +398,13 @@ def _side_mean(xs: np.ndarray, present: np.ndarray, count: np.ndarray, best: np.
         for u in range(n_unions):
             if b >= 1.0:
                 break
-            if _corrected_dice(min(count[p], union_count[u]), count[p], union_count[u], num_bits) <= b:
+            if _corrected_dice(min(count[p], union_count[u]), count[p], union_count[u], num_bits, exponent,
+                               floor) <= b:
                 continue  # not even a full overlap could beat the best match
             both = 0
             for w in range(xs.shape[1]):
                 both += _popcnt(xs[p, w] & unions[u, w])
-            b = max(b, _corrected_dice(both, count[p], union_count[u], num_bits))
+            b = max(b, _corrected_dice(both, count[p], union_count[u], num_bits, exponent, floor))
         total += b
         rows += 1
     return total, rows
@@ -406,7 +413,7 @@ def _side_mean(xs: np.ndarray, present: np.ndarray, count: np.ndarray, best: np.
 @numba.njit(cache=True, parallel=True, boundscheck=False)
 def _part_set_kernel(a: np.ndarray, present_a: np.ndarray, count_a: np.ndarray, b: np.ndarray,
                      present_b: np.ndarray, count_b: np.ndarray, ia: np.ndarray, ib: np.ndarray,
-                     num_bits: float) -> np.ndarray:
+                     num_bits: float, exponent: float, floor: float, unions: bool) -> np.ndarray:
     out = np.empty(ia.shape[0], np.float32)
     block = 1024
     words = a.shape[2]
@@ -430,15 +437,15 @@ def _part_set_kernel(a: np.ndarray, present_a: np.ndarray, count_a: np.ndarray, 
                     both = 0
                     for w in range(words):
                         both += _popcnt(a[i, p, w] & b[j, q, w])
-                    dice = _corrected_dice(both, count_a[i, p], count_b[j, q], num_bits)
+                    dice = _corrected_dice(both, count_a[i, p], count_b[j, q], num_bits, exponent, floor)
                     row_best[p] = max(row_best[p], dice)
                     column_best[q] = max(column_best[q], dice)
-            n_a = _unions(a[i], present_a[i], unions_a, union_count_a)
-            n_b = _unions(b[j], present_b[j], unions_b, union_count_b)
+            n_a = _unions(a[i], present_a[i], unions_a, union_count_a) if unions else 0
+            n_b = _unions(b[j], present_b[j], unions_b, union_count_b) if unions else 0
             forward, rows = _side_mean(a[i], present_a[i], count_a[i], row_best, unions_b, union_count_b, n_b,
-                                       num_bits)
+                                       num_bits, exponent, floor)
             backward, columns = _side_mean(b[j], present_b[j], count_b[j], column_best, unions_a, union_count_a,
-                                           n_a, num_bits)
+                                           n_a, num_bits, exponent, floor)
             if rows == 0 or columns == 0:
                 out[k] = np.nan
             else:
@@ -463,19 +470,27 @@ def _as_parts(parts: np.ndarray, present: np.ndarray, name: str) -> tuple[np.nda
 
 
 def part_set_dice(parts_a: np.ndarray, present_a: np.ndarray, parts_b: np.ndarray, present_b: np.ndarray,
-                  ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
+                  ia: np.ndarray, ib: np.ndarray, *, diffusion: int = 0) -> np.ndarray:
     """Similarity of name part sets for every pair ``(ia[k], ib[k])``, as float32.
 
     ``parts_x`` is uint8 (records, slots, bytes), ``present_x`` bool (records, slots). With A the
     present parts of record ``ia[k]`` and B those of ``ib[k]``: each part's best chance-corrected
     Dice to a part of the other record or to the union of two of its parts, averaged per side,
     and the two sides combined as ``0.85 * max + 0.15 * min`` (module docstring). Slots and their
-    order do not matter; NaN when either record has no part.
+    order do not matter; NaN when either record has no part. ``diffusion`` is the ``t`` of
+    diffused filters (:mod:`linkage.diffusion`): each part score is then the estimated score of
+    the inputs (:func:`linkage.diffusion.input_corrected`), and unions are not formed (they have
+    no diffused counterpart).
     """
+    from .diffusion import noise_floor
+
     a, present_a, count_a = _as_parts(parts_a, present_a, "parts_a")
     b, present_b, count_b = _as_parts(parts_b, present_b, "parts_b")
     ia, ib = _check_pairs(parts_a, parts_b, ia, ib)
-    return _part_set_kernel(a, present_a, count_a, b, present_b, count_b, ia, ib, float(parts_a.shape[2] * 8))
+    num_bits = parts_a.shape[2] * 8
+    exponent = 1.0 / diffusion if diffusion else 1.0
+    return _part_set_kernel(a, present_a, count_a, b, present_b, count_b, ia, ib, float(num_bits), exponent,
+                            noise_floor(num_bits) if diffusion else 0.0, not diffusion)
 
 
 def _bits(row: np.ndarray) -> int:
@@ -504,18 +519,22 @@ def dice_all_pairs_reference(a: np.ndarray, b: np.ndarray | None = None, *,
             dice[keep])
 
 
-def _corrected_dice_of_ints(x: int, y: int, num_bits: int) -> float:
+def _corrected_dice_of_ints(x: int, y: int, num_bits: int, diffusion: int) -> float:
+    from .diffusion import input_corrected
+
     count_x, count_y = x.bit_count(), y.bit_count()
     both = (x & y).bit_count()
     expected = count_x * count_y / num_bits
     denominator = count_x + count_y - 2.0 * expected
     if denominator <= 0.0:
         return 1.0 if both == count_x and both == count_y and count_x > 0 else 0.0
-    return max(0.0, (2.0 * both - 2.0 * expected) / denominator)
+    corrected = max(0.0, (2.0 * both - 2.0 * expected) / denominator)
+    return float(input_corrected(corrected, diffusion, num_bits)) if diffusion else corrected
 
 
 def part_set_dice_reference(parts_a: np.ndarray, present_a: np.ndarray, parts_b: np.ndarray,
-                            present_b: np.ndarray, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
+                            present_b: np.ndarray, ia: np.ndarray, ib: np.ndarray, *,
+                            diffusion: int = 0) -> np.ndarray:
     """Plain-Python :func:`part_set_dice`."""
     num_bits = parts_a.shape[2] * 8
     out = []
@@ -527,8 +546,9 @@ def part_set_dice_reference(parts_a: np.ndarray, present_a: np.ndarray, parts_b:
             continue
 
         def best(x: int, others: list[int]) -> float:
-            unions = [others[q] | others[r] for q in range(len(others)) for r in range(q + 1, len(others))]
-            return max(_corrected_dice_of_ints(x, y, num_bits) for y in others + unions)
+            unions = [] if diffusion else [others[q] | others[r] for q in range(len(others))
+                                           for r in range(q + 1, len(others))]
+            return max(_corrected_dice_of_ints(x, y, num_bits, diffusion) for y in others + unions)
 
         forward = sum(best(x, set_b) for x in set_a) / len(set_a)
         backward = sum(best(y, set_a) for y in set_b) / len(set_b)

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..diffusion import output_hamming
 from ._plain import PlainColumn, key_tokens
 from ._view import EncodedColumn
 
@@ -89,16 +90,23 @@ def _token_masses(keys: np.ndarray, token_bits: Mapping[str, int] | None) -> tup
     return inc @ inc.T, mass
 
 
-def _predicted_dice(keys: np.ndarray, token_bits: Mapping[str, int], num_bits: int) -> np.ndarray:
+def _predicted_dice(keys: np.ndarray, token_bits: Mapping[str, int], num_bits: int, diffusion: int = 0) -> np.ndarray:
     """The Dice similarity the filters of two values would have, predicted from their tokens:
-    shared tokens set common bits, the others collide at random (the attacker knows the schema)."""
+    shared tokens set common bits, the others collide at random (the attacker knows the schema).
+    With ``diffusion`` (the public ``t``), the Dice of the diffused filters: shares of set and of
+    differing bits both map as ``x -> (1 - (1 - 2x)^t) / 2`` (:mod:`linkage.diffusion`)."""
     shared, mass = _token_masses(keys, token_bits)
     own_a = np.maximum(mass[:, None] - shared, 0.0)
     own_b = np.maximum(mass[None, :] - shared, 0.0)
     keep = np.exp(-shared / num_bits)
     both = 1 - keep + keep * (1 - np.exp(-own_a / num_bits)) * (1 - np.exp(-own_b / num_bits))
     fill = 1 - np.exp(-mass / num_bits)
-    return 2 * both / np.maximum(fill[:, None] + fill[None, :], 1e-9)
+    total = fill[:, None] + fill[None, :]
+    if diffusion:
+        fill_out = output_hamming(fill, diffusion)
+        total_out = fill_out[:, None] + fill_out[None, :]
+        return (total_out - output_hamming(total - 2 * both, diffusion)) / np.maximum(total_out, 1e-9)
+    return 2 * both / np.maximum(total, 1e-9)
 
 
 def _token_dice(keys: np.ndarray) -> np.ndarray:
@@ -157,19 +165,20 @@ def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def match_graphs(encoded: EncodedColumn, public: PlainColumn, *, token_bits: Mapping[str, int] | None = None,
                  anchors: Mapping[int, str] | None = None, min_counts: Sequence[int] = (3, 5, 10, 20, 40),
                  max_nodes: int = 2000, neighbours: int = 10, rounds: int = 12, margin: float = 0.8,
-                 seed: int = 0) -> GraphAttack:
+                 seed: int = 0, diffusion: int = 0) -> GraphAttack:
     """Match encoding classes to public values by graph structure (see the module docstring).
 
     Runs once per node budget (the encodings seen at least ``min_count`` times, for each of
     ``min_counts``) and keeps the run that anchors the largest share of items: the attacker's
-    own, truth-free choice.
+    own, truth-free choice. ``diffusion`` is the schema's public ``t``: with ``token_bits`` the
+    predicted similarities are those of diffused filters.
     """
     best: GraphAttack | None = None
     for min_count in sorted(set(min_counts)):
         n = min(max_nodes, int((encoded.counts >= min_count).sum()), len(public.counts()))
         if best is not None and n == best.nodes:
             continue
-        run = _match(encoded, public, n, token_bits, anchors, neighbours, rounds, margin, seed)
+        run = _match(encoded, public, n, token_bits, anchors, neighbours, rounds, margin, seed, diffusion)
         if best is None or run.anchored_share(encoded) > best.anchored_share(encoded):
             best = run
     return best if best is not None else GraphAttack(encoded.name, np.full(len(encoded.distinct), None, object),
@@ -178,7 +187,7 @@ def match_graphs(encoded: EncodedColumn, public: PlainColumn, *, token_bits: Map
 
 def _match(encoded: EncodedColumn, public: PlainColumn, n: int, token_bits: Mapping[str, int] | None,
            anchors: Mapping[int, str] | None, neighbours: int, rounds: int, margin: float,
-           seed: int) -> GraphAttack:
+           seed: int, diffusion: int = 0) -> GraphAttack:
     """One run of the matching with the ``n`` most frequent nodes on each side."""
     guesses = np.full(len(encoded.distinct), None, dtype=object)
     pub_counts = public.counts()
@@ -191,7 +200,7 @@ def _match(encoded: EncodedColumn, public: PlainColumn, n: int, token_bits: Mapp
     pub_w = pub_counts.to_numpy(float)[:n]
     enc_sim = _dice_bits(np.unpackbits(encoded.distinct[enc_nodes], axis=1))
     if token_bits:
-        pub_sim = _predicted_dice(keys, token_bits, encoded.num_bits)
+        pub_sim = _predicted_dice(keys, token_bits, encoded.num_bits, diffusion)
     else:  # without the schema: q-gram Dice, put on the filters' scale by quantiles
         pub_sim = _token_dice(keys)
         enc_sim = _calibrate(enc_sim, pub_sim, rng)

@@ -11,7 +11,10 @@ Contract
 * ``patterns``: pattern mining on every q-gram column (names, places), seeded by the confident
   ranks of frequency alignment (keeping the frequency guess where nothing is decoded), and
   again with the ``known_seeds`` most frequent encodings known (the worst case: an attacker who
-  knows a few hundred common values' encodings; 0 skips it);
+  knows a few hundred common values' encodings; 0 skips it), both by pattern mining and by
+  linear pattern learning (:mod:`linkage.audit.linear`, for hardened filters whose bits only
+  lean to q-grams); the notes give the known classes' share of the items and the share of the
+  other items named right;
 * ``graph``: graph matching on every q-gram column, anchored by the confident frequency ranks;
 
 and only then scores the guesses against ``truth`` (the same records' plaintext, in export
@@ -39,7 +42,9 @@ from ._truth import ItemTruth, item_truth, record_shares
 from ._view import EncodedColumn, EncodedView, lu_view
 from .dates import recover_years
 from .frequency import align_frequencies, denoise
+from ..diffusion import diffusion_of
 from .graph import match_graphs
+from .linear import learn_linear
 from .patterns import mine_patterns
 from .selftest import blocking_components, dice_bits_of, field_of, flip_probability, qgram_columns, token_bits_of
 
@@ -64,6 +69,10 @@ class AttackFigure:
     top10: float | None = None  # share of the 10 most frequent encodings named right
     low_entropy: bool = False
     note: str = ""
+    # known-plaintext attacks: share of the items outside the known classes named right, and of
+    # the records with such an item, the share named entirely
+    beyond_known: float | None = None
+    beyond_known_records: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,9 +305,45 @@ def _patterns(view: EncodedView, public: PlainSide, scorers: dict[str, _Scorer],
         order = np.argsort(-col.counts, kind="stable")[:known_seeds]
         known = {int(c): per_class[c] for c in order if per_class[c] is not None}
         pa = mine_patterns(col, public.columns[name], known, token_bits=bits)
-        out.append(sc.figure(f"patterns ({known_seeds} most frequent known)", pa.item_guesses(col),
-                             note=f"{pa.patterns} q-gram patterns"))
+        mined = pa.guesses.copy()
+        mined[list(known)] = list(known.values())  # what the attacker knows stays known
+        in_known = np.isin(col.classes, np.fromiter(known, np.int64, len(known)))
+        out.append(sc.figure(f"patterns ({known_seeds} most frequent known)", mined[col.classes],
+                             **_beyond(sc, col, mined[col.classes], in_known, f"{pa.patterns} q-gram patterns")))
+        la = learn_linear(col, public.columns[name], known)
+        out.append(sc.figure(f"patterns, linear ({known_seeds} most frequent known)", la.item_guesses(col),
+                             **_beyond(sc, col, la.item_guesses(col), in_known,
+                                       f"{la.tokens} tokens, ridge {la.penalty} x bits (held-out known named "
+                                       f"right: {la.holdout_accuracy:.2f})")))
+        bits = token_bits_of(view.schema, name) if col is not sc.col else dice_bits_of(view.schema, name)
+        ga = match_graphs(col, public.columns[name], token_bits=bits, anchors=known,
+                          diffusion=diffusion_of(view.schema) if col is sc.col else 0)
+        anchored = ga.guesses.copy()
+        anchored[list(known)] = list(known.values())
+        out.append(sc.figure(f"graph matching ({known_seeds} most frequent known)", anchored[col.classes],
+                             **_beyond(sc, col, anchored[col.classes], in_known, f"{ga.nodes} nodes per graph")))
     return out
+
+
+def _beyond(sc: _Scorer, col: EncodedColumn, guesses: np.ndarray, in_known: np.ndarray, note: str) -> dict[str, Any]:
+    """What a known-plaintext attack adds (figure fields): the share of the items outside the
+    known classes it names right, the share of records with such an item that it names entirely,
+    and a note with the known classes' share of the items and what always naming the commonest
+    other value gets."""
+    right = sc.item_truth.right(col, guesses)
+    mask = sc.mask & ~in_known
+    beyond = float(right[mask].mean()) if mask.any() else 0.0
+    truth = pd.Series(sc.truth[mask], dtype=object)
+    prior = float(truth.value_counts(normalize=True).iloc[0]) if len(truth) else 0.0
+    owners = col.owners[sc.mask]
+    n = col.n_records
+    wrong = np.bincount(owners, weights=~right[sc.mask], minlength=n) > 0
+    unknown = np.bincount(owners, weights=~in_known[sc.mask], minlength=n) > 0
+    records = float((unknown & ~wrong).sum() / max(unknown.sum(), 1))
+    return {"beyond_known": round(beyond, 4), "beyond_known_records": round(records, 4),
+            "note": f"{note}; the known classes hold {float(in_known[sc.mask].mean()):.2%} of the items; "
+                    f"{beyond:.2%} of the others named right (their commonest value: {prior:.2%}); "
+                    f"records with an unknown item named entirely: {records:.2%}"}
 
 
 def _graph(view: EncodedView, public: PlainSide, scorers: dict[str, _Scorer]) -> list[AttackFigure]:
@@ -312,7 +357,8 @@ def _graph(view: EncodedView, public: PlainSide, scorers: dict[str, _Scorer]) ->
         anchors = {int(c): al.guesses[c] for c in np.flatnonzero(al.confidence >= 0.5)}
         # denoised filters are majority votes: the Dice model of unhardened filters holds again
         bits = token_bits_of(view.schema, name) if col is not sc.col else dice_bits_of(view.schema, name)
-        ga = match_graphs(col, public.columns[name], token_bits=bits, anchors=anchors)
+        ga = match_graphs(col, public.columns[name], token_bits=bits, anchors=anchors,
+                          diffusion=diffusion_of(view.schema) if col is sc.col else 0)
         out.append(sc.figure("graph matching", ga.item_guesses(col),
                              note=f"{ga.nodes} nodes per graph, {ga.anchors} anchors"))
     return out

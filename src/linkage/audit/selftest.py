@@ -40,6 +40,7 @@ from ..encoded import EncodedExport
 from ..errors import DataError
 from ._plain import PlainSide, public_sample
 from ._view import EncodedColumn, EncodedView, lu_view
+from ..diffusion import diffusion_of
 from .dates import recover_years, subset_structure
 from .frequency import align_frequencies, denoise
 from .graph import match_graphs
@@ -116,7 +117,8 @@ def token_bits_of(schema: Schema | None, column: str) -> dict[str, int] | None:
 
 def dice_bits_of(schema: Schema | None, column: str) -> dict[str, int] | None:
     """Bits per token for predicting filter Dice from tokens: only while the hardening keeps
-    the filter algebra (balancing, folding and BLIP change it: graph matching then calibrates)."""
+    the filter algebra (balancing, folding and BLIP change it: graph matching then calibrates;
+    diffusion maps it predictably, see :func:`linkage.audit.graph.match_graphs`)."""
     hard = schema.hardening if schema is not None else None
     if hard is not None and (hard.balance or hard.xor_fold or hard.blip_probability > 0):
         return None
@@ -298,7 +300,8 @@ def _expectations(view: EncodedView, public: PlainSide) -> list[Expectation]:
                                f"{pa_.patterns} q-gram patterns learned; share of items decoded (an upper "
                                f"bound: not every decode is right)"))
         ga = match_graphs(col, public.columns[name], anchors=seeds,
-                          token_bits=bits if col is not raw else dice_bits_of(view.schema, name))
+                          token_bits=bits if col is not raw else dice_bits_of(view.schema, name),
+                          diffusion=diffusion_of(view.schema) if col is raw else 0)
         out.append(Expectation("graph matching", name, round(ga.anchored_share(col), 4),
                                f"share of items in confidently matched nodes ({ga.anchors} of {ga.nodes})"))
     return out
