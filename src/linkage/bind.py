@@ -46,8 +46,8 @@ from .config import FieldSpec, Schema
 from .names import skeleton
 from .tokens import Incidence, date_array, incidence
 
-__all__ = ["NAME_ANCHOR", "BoundSlice", "attribute_specs", "bound_slices", "column_name", "comparison_name",
-           "bound_pairs", "year_name_set_tokens"]
+__all__ = ["NAME_ANCHOR", "BoundSlice", "attribute_specs", "bound_slices", "bound_token", "column_name",
+           "comparison_name", "bound_pairs", "year_name_set_tokens"]
 
 NAME_ANCHOR = "year_name_set"
 _JOIN = "\x1d"  # between an anchor token and a bound value (never in a normalised value)

@@ -13,6 +13,8 @@ Contract
   again with the ``known_seeds`` most frequent encodings known (the worst case: an attacker who
   knows a few hundred common values' encodings; 0 skips it);
 * ``graph``: graph matching on every q-gram column, anchored by the confident frequency ranks;
+* ``bound``: the attacks on roles bound to anchors (:mod:`linkage.audit.bound`: subgroup sizes,
+  colouring, frequency of the bound slices, date shape), scored on the role's value;
 
 and only then scores the guesses against ``truth`` (the same records' plaintext, in export
 order; :mod:`linkage.audit._truth`). ``real`` marks the records that are people (dummy records
@@ -37,6 +39,7 @@ from ..encoded import EncodedExport
 from ._plain import PlainSide
 from ._truth import ItemTruth, item_truth, record_shares
 from ._view import EncodedColumn, EncodedView, lu_view
+from .bound import bound_attacks
 from .dates import recover_years
 from .frequency import align_frequencies, denoise
 from .graph import match_graphs
@@ -45,7 +48,7 @@ from .selftest import blocking_components, dice_bits_of, field_of, flip_probabil
 
 __all__ = ["AttackFigure", "AttackReport", "run_attacks", "ATTACKS"]
 
-ATTACKS = ("frequency", "dates", "patterns", "graph")
+ATTACKS = ("frequency", "dates", "bound", "patterns", "graph")
 LOW_ENTROPY_VALUES = 64  # at most this many distinct public values: report accuracy and advantage
 Progress = Callable[[str], None]
 
@@ -148,6 +151,8 @@ def run_attacks(exports: Sequence[EncodedExport], public: PlainSide, truth: Plai
             figures += _frequency(view, public, scorers)
         elif attack == "dates":
             figures += _dates(view, public, truth, real, scorers)
+        elif attack == "bound":
+            figures += _bound(view, public, truth, real)
         elif attack == "patterns":
             figures += _patterns(view, public, scorers, known_seeds)
         else:
@@ -269,6 +274,27 @@ def _dates(view: EncodedView, public: PlainSide, truth: PlainSide, real: np.ndar
                                         round(_purity(groups[have], truth.years[name][have]), 4),
                                         note=f"{int((sizes > 0).sum())} groups of records sharing digests, "
                                              f"largest {int(sizes.max())} records"))
+    return out
+
+
+def _bound(view: EncodedView, public: PlainSide, truth: PlainSide, real: np.ndarray) -> list[AttackFigure]:
+    """Bound roles' value guesses per attack against the truth (real records with a value)."""
+    out = []
+    for bg in bound_attacks(view, public):
+        values = truth.attributes.get(bg.role)
+        if values is None:
+            continue
+        mask = real & (values != "")
+        prior = float(np.mean(values[mask] == bg.prior_value)) if mask.any() else 0.0
+        for attack, guesses in bg.guesses.items():
+            share = float(np.mean(guesses[mask] == values[mask])) if mask.any() else 0.0
+            note = bg.notes.get(attack, "")
+            if attack == "colouring":
+                note = (f"{bg.structures} structures; the largest holds {bg.largest_structure:.4f} of the records "
+                        f"with a bound class")
+            out.append(AttackFigure(f"bound: {attack}", bg.field, int(mask.sum()), round(share, 4),
+                                    prior=round(prior, 4), advantage_pp=round(100 * (share - prior), 2),
+                                    low_entropy=True, note=note))
     return out
 
 
