@@ -2,35 +2,33 @@
 
 Contract
 --------
-A split date field with ``bind = ["sex", "nationality"]`` (:class:`linkage.config.FieldSpec`)
-lets a schema drop sex and nationality as fields of their own: for every bound role and *anchor*
-(:data:`linkage.config.BIND_ANCHORS`) the field gets one more slice, ``<anchor>+<role>``,
-holding the keyed hash of the anchor's token joined with the role's normalised value (one token,
-the anchor's bits per token, the slice's own key ``bloom/<field>/<slice>``). The anchors:
+A split date field with ``bind = ["sex", "nationality"]`` and ``bind_name_field = "name"``
+(:class:`linkage.config.FieldSpec`) lets a schema drop sex and nationality as fields of their
+own. The field gets an *anchor* slice, ``year_name_set``: the keyed hash of the date's year with
+the sorted set of the record's name-part skeletons (:func:`linkage.names.skeleton`) in the name
+field; and per bound role a slice ``year_name_set+<role>``: the keyed hash of the anchor's token
+joined with the role's normalised value (one token each, the ``year`` token kind's bits per
+token, each slice its own key ``bloom/<field>/<slice>``). A slice is empty where the record has
+no name part, or (bound slices) lacks the role's value.
 
-* ``ymd`` and ``year_day_month_set``: the date token kinds of the field (exact date; the same
-  year with day and month as an unordered pair), when the field has them;
-* ``year_name_set`` (with ``bind_name_field = "<name field>"``): the year with the sorted set of
-  the record's name-part skeletons (:func:`linkage.names.skeleton`) in that field, stored as an
-  anchor slice of its own: the anchor of year-only and placeholder dates.
+The linkage unit compares a bound role only where the anchor agrees (same year, same skeleton
+set: one person's records, or namesakes born in the same year): equal bound slices mean the role
+agrees, different ones that it disagrees; anywhere else, or when either record lacks the value,
+there is no evidence (level ``-1``, missing to Fellegi-Sunter). :mod:`linkage.compare` makes one
+comparison column per bound role (:func:`comparison_name`). The role's u (agreement of unrelated
+records) cannot be seen by the linkage unit, by design: each export states it as an aggregate,
+the chance that two of its records with the value agree (:func:`agreement_rate`, the sum of the
+squared value shares; ``stats.bound_agreement`` in the metadata).
 
-A slice is empty where the record lacks the role's value or the anchor (a year-only date has no
-``ymd``; a record without name parts no ``year_name_set``).
+Why this anchor: a bound class is then a few records of one person or of namesakes, who mostly
+share sex and often nationality, so class sizes tell next to nothing about the value. Anchors
+shared by several unrelated persons (the exact date once data is dense, the year, year windows)
+split groups by the value, and the larger subgroup gives the common value away; several anchors
+per record chain subgroups into "worlds". :mod:`linkage.audit.bound` measures both.
 
-The linkage unit compares a bound role only where an anchor agrees, the anchors tried in order:
-equal bound slices mean the role agrees, different ones that it disagrees; anywhere else, or when
-either record lacks the value, there is no evidence (level ``-1``, missing to Fellegi-Sunter).
-:mod:`linkage.compare` makes one comparison column per bound role (:func:`comparison_name`).
-
-Why these anchors: records sharing one are one person's records, twins or namesakes born in the
-same year, so a bound class holds a few records of one or two persons and its size tells nothing
-about the value; the year or a year window would split large groups by the value (given away by
-subgroup sizes), and window tokens would chain such subgroups across years.
-:mod:`linkage.audit.bound` measures what the linkage unit can still infer.
-
-This module is the encoder's part: which bound columns to normalise and the tokens of every bound
-slice, computed once per distinct (anchor, value) pair. Nothing here reads files or prints; no
-value enters an error message.
+This module is the encoder's part: which bound columns to normalise, the tokens of the extra
+slices (once per distinct (anchor, value) pair) and the agreement rates. Nothing here reads files
+or prints; no value enters an error message or the metadata.
 """
 
 from __future__ import annotations
@@ -42,14 +40,12 @@ import numpy as np
 import pandas as pd
 
 from ._columns import Column
-from .config import FieldSpec, Schema
+from .config import NAME_ANCHOR, FieldSpec, Schema
 from .names import skeleton
-from .tokens import Incidence, date_array, incidence
+from .tokens import Incidence, date_array
 
-__all__ = ["NAME_ANCHOR", "BoundSlice", "attribute_specs", "bound_slices", "bound_token", "column_name",
+__all__ = ["BoundSlice", "agreement_rate", "attribute_specs", "bound_slices", "bound_token", "column_name",
            "comparison_name", "bound_pairs", "year_name_set_tokens"]
-
-NAME_ANCHOR = "year_name_set"
 _JOIN = "\x1d"  # between an anchor token and a bound value (never in a normalised value)
 
 
@@ -132,39 +128,37 @@ def bound_slices(spec: FieldSpec, dates: Column, columns: Mapping[str, Column], 
     """The extra slices of a split date field (after its token kinds' slices, in stored order)
     for the date items of a chunk (one per row with a date, ``dates.rows``); ``columns`` holds
     the bound roles' normalised columns and the ``bind_name_field``'s."""
-    if not spec.bind:
+    if not spec.bind or spec.bind_name_field is None:
         return []
-    bits = dict(spec.tokens)
-    matrix = date_array(dates.values)
-    anchors: dict[str, tuple[np.ndarray, list[str]]] = {}  # anchor -> token id per date item, vocabulary
-    for anchor in ("ymd", "year_day_month_set"):
-        if anchor in bits:
-            inc = incidence("date", anchor, matrix)
-            per_value = np.full(len(dates.values), -1, np.int64)
-            per_value[inc.owners] = inc.token_ids
-            anchors[anchor] = (per_value[dates.codes], inc.tokens)
-    out = []
-    if spec.bind_name_field is not None:
-        strings = year_name_set_tokens(matrix[dates.codes, 0], dates.rows, columns[spec.bind_name_field])
-        ids, vocab = pd.factorize(pd.Series(strings, dtype=object), sort=False)
-        vocab = list(vocab)
-        ids = np.asarray(ids, np.int64)
-        if "" in vocab:
-            ids = np.where(ids == vocab.index(""), -1, ids)
-        anchors[NAME_ANCHOR] = (ids, vocab)
-        bits[NAME_ANCHOR] = bits.get("year", max(bits.values()))
-        out.append(_slice(NAME_ANCHOR, bits[NAME_ANCHOR], ids, vocab, item_salts, n_salts))
-    for kind, anchor, role in bound_pairs(spec):
+    bits = dict(spec.tokens).get("year", max(b for _, b in spec.tokens))
+    years = date_array(dates.values)[dates.codes, 0] if len(dates.codes) else np.zeros(0, np.int64)
+    strings = year_name_set_tokens(years, dates.rows, columns[spec.bind_name_field])
+    ids, vocab = pd.factorize(pd.Series(strings, dtype=object), sort=False)
+    vocab, ids = list(vocab), np.asarray(ids, np.int64)
+    if "" in vocab:
+        ids = np.where(ids == vocab.index(""), -1, ids)
+    out = [_slice(NAME_ANCHOR, bits, ids, vocab, item_salts, n_salts)]
+    for kind, _, role in bound_pairs(spec):
         attr = columns[column_name(spec.name, role)]
         per_row = np.full(dates.n_rows, -1, np.int64)
         per_row[attr.rows] = attr.codes
-        value = per_row[dates.rows]
-        token, vocab = anchors[anchor]
-        pair, uniq = pd.factorize((token + 1) * (len(attr.values) + 1) + value + 1, sort=False)
+        size = len(attr.values) + 1
+        pair, uniq = pd.factorize((ids + 1) * size + per_row[dates.rows] + 1, sort=False)
         uniq = np.asarray(uniq, np.int64)
-        t, v = uniq // (len(attr.values) + 1) - 1, uniq % (len(attr.values) + 1) - 1
-        ok = (t >= 0) & (v >= 0)
-        joined = [bound_token(vocab[a], attr.values[b]) if k else "" for a, b, k in zip(t.tolist(), v.tolist(), ok.tolist())]
+        anchor, value = uniq // size - 1, uniq % size - 1
+        ok = (anchor >= 0) & (value >= 0)
+        joined = [bound_token(vocab[a], attr.values[v]) if k else ""
+                  for a, v, k in zip(anchor.tolist(), value.tolist(), ok.tolist())]
         token_of_item = np.where(ok, np.arange(len(uniq)), -1)[np.asarray(pair, np.int64)]
-        out.append(_slice(kind, bits[anchor], token_of_item, joined, item_salts, n_salts))
+        out.append(_slice(kind, bits, token_of_item, joined, item_salts, n_salts))
     return out
+
+
+def agreement_rate(counts: Mapping[str, int]) -> float | None:
+    """The chance that two records drawn with replacement agree on the role: the sum of the
+    squared shares of its values (None without values). An aggregate of the export, stated in
+    its metadata so that the linkage unit can weigh agreement (u) without seeing any value."""
+    total = sum(counts.values())
+    if total == 0:
+        return None
+    return round(float(sum((c / total) ** 2 for c in counts.values())), 4)

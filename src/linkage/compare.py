@@ -27,10 +27,10 @@ the field has similarity NaN and level ``-1`` (:data:`linkage.score.MISSING`: no
   slice size and for hardening noise. The similarity column of a split date is the Dice of the whole filter.
 
 * **Bound roles** (kind ``"bound"``, :mod:`linkage.bind`: e.g. ``birth_date.sex``): levels
-  ``disagree`` (0) and ``agree`` (1), only where an anchor slice agrees (``ymd``, else
-  ``year_day_month_set``): then the role's slice bound to that anchor agrees or not. Where no
-  anchor agrees, or either record lacks the role, level ``-1`` (no evidence). The similarity is
-  the Dice of the bound slice that decided (NaN without evidence).
+  ``disagree`` (0) and ``agree`` (1), only where the anchor slice (``year_name_set``) agrees:
+  then the role's bound slice agrees or not. Where the anchor disagrees, or either record lacks
+  the anchor or the role, level ``-1`` (no evidence). The similarity is the Dice of the bound
+  slice (NaN without evidence).
 
 Every level is an integer, higher meaning stronger agreement, which is what Fellegi-Sunter
 scoring (:mod:`linkage.score`) expects. Memory is proportional to the pairs passed; callers pass
@@ -46,12 +46,12 @@ import numpy as np
 
 from . import similarity
 from .job_config import LinkJobConfig
-from .config import BIND_ANCHORS
+from .config import NAME_ANCHOR
 from .records import FieldData, RecordSet
 from .tokens import MONTH_DAY_WINDOWS
 
 __all__ = ["Comparison", "compare", "to_levels", "date_categories", "agreement_cut", "chance_dice", "level_names",
-           "DATE_CATEGORY_SLICES", "BOUND_LEVELS", "bound_u_levels"]
+           "DATE_CATEGORY_SLICES", "BOUND_LEVELS", "bound_u"]
 
 #: Date categories from the strongest down, with the slices (token kinds) that show each: the
 #: category holds when any of its slices agrees.
@@ -177,81 +177,31 @@ def _date_levels(pieces: dict[str, np.ndarray], cuts: dict[str, float], present:
 
 def _bound_levels(pieces: dict[str, np.ndarray], cuts: dict[str, float], a: np.ndarray,
                   b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Similarity and level of every pair for a bound role (module docstring): the anchors in
-    :data:`linkage.config.BIND_ANCHORS` order (exact date first); ``pieces`` holds each anchor's
-    slice and the role's slice bound to it, by slice kind."""
+    """Similarity and level of every pair for a bound role (module docstring); ``pieces`` holds
+    the anchor's slice and the role's bound slice, by slice kind."""
     sims = np.full(len(a), np.nan, np.float32)
     out = np.full(len(a), -1, np.int8)
-    decided = np.zeros(len(a), bool)
-    for anchor in BIND_ANCHORS:
-        bound = next((kind for kind in pieces if kind.startswith(f"{anchor}+")), None)
-        if anchor not in pieces or bound is None:
-            continue
-        agree = ~decided & (similarity.dice_pairs(pieces[anchor], pieces[anchor], a, b) >= np.float32(cuts[anchor]))
-        piece = pieces[bound]
-        use = agree & piece[a].any(axis=1) & piece[b].any(axis=1)
-        dice = similarity.dice_pairs(piece, piece, a[use], b[use])
-        sims[use] = dice
-        out[use] = dice >= np.float32(cuts[bound])
-        decided |= agree
+    bound = next((kind for kind in pieces if kind.startswith(f"{NAME_ANCHOR}+")), None)
+    if NAME_ANCHOR not in pieces or bound is None:
+        return sims, out
+    anchor, piece = pieces[NAME_ANCHOR], pieces[bound]
+    agree = similarity.dice_pairs(anchor, anchor, a, b) >= np.float32(cuts[NAME_ANCHOR])
+    use = agree & piece[a].any(axis=1) & piece[b].any(axis=1)
+    dice = similarity.dice_pairs(piece, piece, a[use], b[use])
+    sims[use] = dice
+    out[use] = dice >= np.float32(cuts[bound])
     return sims, out
 
 
-def bound_u_levels(records: RecordSet, random_levels: np.ndarray, config: LinkJobConfig, *, pairs: int = 200_000,
-                   seed: int = 1) -> np.ndarray:
-    """The random pairs' levels made fit for estimating u of bound roles (:mod:`linkage.bind`).
-
-    Random record pairs almost never agree on an exact birth date unless they are one person's
-    records, so their bound levels would describe matches. A bound role's u is instead taken from
-    pairs that share an anchor slice (the ``ymd`` slice of the same date field, byte-equal; at
-    most ``pairs``, seeded) and whose name fields all disagree at their lowest level (non-matches
-    born on the same day): those rows are appended with every other field missing, and the bound
-    columns of the random pairs are set missing. Unchanged without bound roles."""
-    bound = [f for f, data in enumerate(records.fields) if data.kind == "bound"]
-    if not bound:
-        return random_levels
-    names = [f for f, data in enumerate(records.fields) if data.kind == "name"]
-    out = [random_levels.copy()]
-    out[0][:, bound] = -1
-    for f in bound:
-        data = records.fields[f]
-        anchor = next((kind for kind, _, _ in data.slices if kind in BIND_ANCHORS), None)
-        if anchor is None:
-            continue
-        a, b = _same_slice_pairs(data.slice(anchor), data.present, pairs, seed)
-        if not len(a):
-            continue
-        levels = compare(records, a, b, config).levels
-        name_levels = levels[:, names] if names else np.zeros((len(a), 1), np.int8)
-        unrelated = (name_levels <= 0).all(axis=1) & (name_levels == 0).any(axis=1)
-        rows = np.full((int(unrelated.sum()), levels.shape[1]), -1, np.int8)
-        rows[:, f] = levels[unrelated, f]
-        out.append(rows)
-    return np.concatenate(out)
-
-
-def _same_slice_pairs(piece: np.ndarray, present: np.ndarray, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Up to ``count`` seeded pairs of distinct records whose (non-empty) ``piece`` is byte-equal."""
-    rows = np.flatnonzero(present & piece.any(axis=1))
-    if len(rows) < 2:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    view = np.ascontiguousarray(piece[rows]).view(np.dtype((np.void, piece.shape[1]))).ravel()
-    _, group = np.unique(view, return_inverse=True)
-    order = np.argsort(group.ravel(), kind="stable")
-    rows, group = rows[order], group.ravel()[order]
-    firsts, seconds = [], []
-    offset = 0
-    while True:  # every pair within a group: the record at each distance behind another of its group
-        offset += 1
-        same = group[offset:] == group[:-offset] if len(group) > offset else np.zeros(0, bool)
-        if not same.any():
-            break
-        firsts.append(rows[:-offset][same])
-        seconds.append(rows[offset:][same])
-    if not firsts:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    a, b = np.concatenate(firsts), np.concatenate(seconds)
-    if len(a) > count:
-        pick = np.sort(np.random.default_rng(seed).choice(len(a), count, replace=False))
-        a, b = a[pick], b[pick]
-    return a.astype(np.int64), b.astype(np.int64)
+def bound_u(records: RecordSet) -> dict[int, np.ndarray]:
+    """u of every bound role (field index -> [disagree, agree]) from the exports' stated agreement
+    rates (:func:`linkage.bind.agreement_rate`, combined by :func:`linkage.records.record_set`):
+    the linkage unit cannot count agreement among unrelated records itself, by design. Roles
+    without a stated rate are left out (their u then comes from the random pairs)."""
+    out = {}
+    for f, data in enumerate(records.fields):
+        rate = records.bound_agreement.get(data.name) if data.kind == "bound" else None
+        if rate is not None:
+            rate = min(max(float(rate), 1e-6), 1.0 - 1e-6)
+            out[f] = np.array([1.0 - rate, rate])
+    return out

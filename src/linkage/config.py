@@ -34,7 +34,7 @@ __all__ = [
     "TOKEN_KINDS",
     "BLOCKING_DERIVATIONS",
     "FieldSpec",
-    "BIND_ANCHORS",
+    "NAME_ANCHOR",
     "BINDABLE_ROLES",
     "slice_kinds",
     "HardeningSpec",
@@ -104,25 +104,23 @@ BLOCKING_DERIVATIONS: Mapping[str, tuple[str, ...]] = {
     "text": ("value",),
 }
 
-#: Anchors a bound role may be tied to (``bind``), in the order the linkage unit tries them.
-#: Each names one person's date (almost) uniquely, so records sharing one are few and a bound
-#: role never splits a large group: the exact date, the same year with day and month as an
-#: unordered pair (date token kinds of the field), and the year with the set of name skeletons of
-#: the field named by ``bind_name_field`` (a slice of its own, ``year_name_set``: the only anchor
-#: of a year-only date). Never the year or the year windows alone: a year group split by sex
-#: gives sex away by subgroup size, and window tokens chain such subgroups across years.
-BIND_ANCHORS: tuple[str, ...] = ("ymd", "year_day_month_set", "year_name_set")
+#: The anchor of bound roles (``bind``): the year of the date with the sorted set of name-part
+#: skeletons of the field named by ``bind_name_field``, a slice of its own. Records sharing it are
+#: one person's records or namesakes born in the same year: a bound role never splits a large
+#: group. (Measured and rejected: the exact date and the day/month swap as anchors, whose groups
+#: hold several persons once the data is dense, and the year or year windows: see
+#: benchmarks/results/lowentropy_study.md.)
+NAME_ANCHOR = "year_name_set"
 #: Roles that a date field may bind (besides ``attribute.<name>``): the low-entropy codes.
 BINDABLE_ROLES: tuple[str, ...] = ("sex", "nationality")
 
 
-def slice_kinds(token_kinds: Sequence[str], bind: Sequence[str] = (), name_anchor: bool = False) -> tuple[str, ...]:
-    """The slices of a split field, in stored order: one per token kind; with ``name_anchor`` the
-    ``year_name_set`` anchor; then one per (anchor, bound role) as ``"<anchor>+<role>"``, anchors
-    in :data:`BIND_ANCHORS` order, roles in ``bind`` order."""
-    anchors = [a for a in BIND_ANCHORS if a in token_kinds or (a == "year_name_set" and name_anchor and bind)]
-    extra = ("year_name_set",) if "year_name_set" in anchors else ()
-    return (*token_kinds, *extra, *(f"{anchor}+{role}" for anchor in anchors for role in bind))
+def slice_kinds(token_kinds: Sequence[str], bind: Sequence[str] = ()) -> tuple[str, ...]:
+    """The slices of a split field, in stored order: one per token kind; with bound roles the
+    anchor (:data:`NAME_ANCHOR`), then one per role as ``"year_name_set+<role>"`` in ``bind`` order."""
+    if not bind:
+        return tuple(token_kinds)
+    return (*token_kinds, NAME_ANCHOR, *(f"{NAME_ANCHOR}+{role}" for role in bind))
 
 
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -143,13 +141,12 @@ class FieldSpec:
     compare the kinds one by one (dates by category, see :mod:`linkage.compare`); a value that
     yields no token at all is stored as missing. ``"joint"``: all tokens in one filter.
 
-    ``bind`` (split date fields) names low-entropy roles (``sex``, ``nationality``,
-    ``attribute.<name>``) that are encoded only *bound to an anchor*: one more slice per bound
-    role and anchor (:data:`BIND_ANCHORS`: the token kinds ``ymd`` and ``year_day_month_set`` when
-    present, and with ``bind_name_field`` the year with that name field's skeleton set) holds the
-    keyed hash of the anchor's token with the role's value (``ymd+sex``), so the linkage unit can
-    tell whether two records agree on the role only where they agree on an anchor
-    (:mod:`linkage.bind`).
+    ``bind`` (split date fields, with ``bind_name_field``) names low-entropy roles (``sex``,
+    ``nationality``, ``attribute.<name>``) that are encoded only *bound to an anchor*: the year
+    with the set of name skeletons of the name field ``bind_name_field`` gets a slice of its own
+    (:data:`NAME_ANCHOR`), and each role one more slice holding the keyed hash of the anchor's
+    token with the role's value, so the linkage unit can tell whether two records agree on the
+    role only where they agree on the anchor (:mod:`linkage.bind`).
     """
 
     name: str
@@ -172,7 +169,7 @@ class FieldSpec:
         """Slices of a split field in stored order (:func:`slice_kinds`); empty when joint."""
         if self.layout != "split":
             return ()
-        return slice_kinds([kind for kind, _ in self.tokens], self.bind, self.bind_name_field is not None)
+        return slice_kinds([kind for kind, _ in self.tokens], self.bind)
 
     @property
     def slice_bits(self) -> int:
@@ -476,12 +473,12 @@ def _field(r: Reader) -> FieldSpec | None:
         r.problem("max_parts", "applies to 'name' fields only")
     required = r.bool("required", False)
     layout = r.str("layout", "joint", choices=("joint", "split"))
-    bind = _bind(r, kind, layout, sources or (), [t for t, _ in sorted(tokens)])
+    bind = _bind(r, kind, layout, sources or ())
     bind_name_field = r.str("bind_name_field", None)
     if bind_name_field is not None and not r.has("bind"):
         r.problem("bind_name_field", "needs 'bind' (the roles to bind)")
     if layout == "split":
-        slices = len(slice_kinds([t for t, _ in sorted(tokens)], bind, bind_name_field is not None))
+        slices = len(slice_kinds([t for t, _ in sorted(tokens)], bind))
         if kind is not None and kind != "date":
             r.problem("layout", "'split' applies to 'date' fields only")
         elif num_bits is not None and tokens and num_bits % (16 * slices):
@@ -496,8 +493,7 @@ def _field(r: Reader) -> FieldSpec | None:
     )
 
 
-def _bind(r: Reader, kind: str | None, layout: str | None, sources: Sequence[str],
-          token_kinds: Sequence[str]) -> tuple[str, ...]:
+def _bind(r: Reader, kind: str | None, layout: str | None, sources: Sequence[str]) -> tuple[str, ...]:
     """The roles a split date field binds (sorted; see FieldSpec); problems recorded in ``r``."""
     roles = r.str_list("bind", (), allow_single=True)
     if not roles:
@@ -520,9 +516,9 @@ def _bind(r: Reader, kind: str | None, layout: str | None, sources: Sequence[str
     if len(set(roles)) != len(roles):
         r.problem("bind", "names a role twice")
         ok = False
-    if not any(t in BIND_ANCHORS for t in token_kinds) and not r.has("bind_name_field"):
-        r.problem("bind", "needs an anchor: a token kind ymd or year_day_month_set, or 'bind_name_field' (a bound "
-                          "role is only ever compared where an anchor agrees)")
+    if not r.has("bind_name_field"):
+        r.problem("bind", "needs 'bind_name_field': the name field whose skeletons, with the year, anchor the "
+                          "bound roles (a bound role is only ever compared where the anchor agrees)")
         ok = False
     return tuple(sorted(roles)) if ok else ()
 

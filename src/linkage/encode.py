@@ -135,6 +135,8 @@ def encode(
     warnings = (pd.concat([p.warnings for p in parts], ignore_index=True)
                 .sort_values(["row_number", "field"], kind="stable").reset_index(drop=True))
     present = {spec.name: sum(p.present[spec.name] for p in parts) for spec in schema.fields}
+    bound = {bind.comparison_name(field, role): bind.agreement_rate(_summed([p.bound_counts[key] for p in parts]))
+             for key, (field, role) in _bound_keys(schema).items()}
     envelopes = table.column("envelopes").combine_chunks()
     recipients = pd.Series(envelopes.flatten().field("recipient").to_numpy(zero_copy_only=False), dtype=object)
     consent_stats = {"register": consent is not None, "payload": config.payload is not None,
@@ -155,7 +157,8 @@ def encode(
         "stats": {"input_rows": n, "quarantined_rows": n - table.num_rows, "present": present,
                   "warnings": {f"{f}.{r}": int(c) for (f, r), c in
                                warnings.groupby(["field", "reason"]).size().items()},
-                  "consent": consent_stats},
+                  "consent": consent_stats,
+                  **({"bound_agreement": bound} if bound else {})},
     }
     export = EncodedExport(table, seal_metadata(table, metadata, secret=secret))
     local_id, record_ref = REFERENCE_MAP_COLUMNS
@@ -172,6 +175,7 @@ class _Part:
     local_ids: list[str]
     refs: list[str]
     present: dict[str, int]
+    bound_counts: dict[str, dict[str, int]]  # bound role column -> records per value (never leaves the agency)
 
 
 def _run_parts(jobs: list[tuple[Any, ...]], workers: int) -> Iterator[_Part]:
@@ -220,7 +224,26 @@ def _encode_part(records: pd.DataFrame, local_ids: pd.Series, row_numbers: np.nd
             warnings = pd.concat([warnings, late_warn], ignore_index=True)
     table = _ChunkEncoder(config.schema, secret).encode_chunk(columns, refs, scopes, envelopes)
     present = {name: col.rows_present() for name, col in columns.items()}
-    return _Part(table, quarantine, warnings, kept_ids, refs, present)
+    bound_counts = {key: _value_counts(columns[key]) for key in _bound_keys(config.schema)}
+    return _Part(table, quarantine, warnings, kept_ids, refs, present, bound_counts)
+
+
+def _bound_keys(schema: Schema) -> dict[str, tuple[str, str]]:
+    """Column key of every bound role -> (field, role)."""
+    return {bind.column_name(spec.name, role): (spec.name, role) for spec in schema.fields for role in spec.bind}
+
+
+def _value_counts(column: Column) -> dict[str, int]:
+    counts = np.bincount(column.codes, minlength=len(column.values)) if len(column.codes) else np.zeros(0, np.int64)
+    return {str(v): int(c) for v, c in zip(column.values, counts.tolist()) if c}
+
+
+def _summed(counts: Sequence[dict[str, int]]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for part in counts:
+        for value, count in part.items():
+            out[value] = out.get(value, 0) + count
+    return out
 
 
 def _library_version() -> str:

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ..bind import comparison_name
-from ..config import BIND_ANCHORS
+from ..config import NAME_ANCHOR
 from ._plain import PlainSide
 from ._view import EncodedColumn, EncodedView
 from .frequency import align_frequencies
@@ -166,7 +166,7 @@ def _frequency(col: EncodedColumn, public: PlainSide, n: int) -> np.ndarray:
 
 def _shape(view: EncodedView, public: PlainSide, base: str, role: str, n: int) -> tuple[np.ndarray, str]:
     """The sample's most common value per date shape (which anchor slices a record has)."""
-    anchors = [f"{base}/{a}" for a in BIND_ANCHORS[:2]]
+    anchors = [f"{base}/{a}" for a in ("ymd", "year_day_month_set")]
 
     def shapes(has: list[np.ndarray]) -> np.ndarray:
         return sum((h.astype(np.int64) << i) for i, h in enumerate(has))
@@ -193,7 +193,7 @@ def bound_attacks(view: EncodedView, public: PlainSide) -> list[BoundGuesses]:
     for spec in view.schema.fields if view.schema is not None else ():
         base = f"f_{spec.name}"
         for role in spec.bind:
-            kinds = [(a, f"{a}+{role}") for a in BIND_ANCHORS if f"{base}/{a}+{role}" in view.columns
+            kinds = [(a, f"{a}+{role}") for a in (NAME_ANCHOR,) if f"{base}/{a}+{role}" in view.columns
                      and f"{base}/{a}" in view.columns]
             if not kinds:
                 continue
