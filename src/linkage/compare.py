@@ -59,7 +59,8 @@ DATE_CATEGORY_SLICES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("exact", ("ymd",)),
     ("day and month swapped", ("year_day_month_set",)),
     ("same day and month, year 1-2 apart", MONTH_DAY_WINDOWS),
-    ("same year only", ("year", "year_of_full_date")),
+    ("same day and month, another year", ("month_day",)),
+    ("same year only", ("year", "year_of_full_date", "year_name_set")),
 )
 #: Levels of a bound role (:mod:`linkage.bind`), lowest first.
 BOUND_LEVELS = ("disagree", "agree")

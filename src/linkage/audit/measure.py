@@ -41,6 +41,7 @@ from ._truth import ItemTruth, item_truth, record_shares
 from ._view import EncodedColumn, EncodedView, lu_view
 from .bound import bound_attacks
 from .dates import recover_years
+from .years import YEAR_SLICES, recover_years_split
 from .frequency import align_frequencies, denoise
 from .graph import match_graphs
 from .patterns import mine_patterns
@@ -241,28 +242,40 @@ def _dates(view: EncodedView, public: PlainSide, truth: PlainSide, real: np.ndar
         known = years[years > 0]
         prior_year = int(np.bincount(known).argmax()) if len(known) else 0
         prior = float(np.mean(true_years[mask] == prior_year)) if mask.any() else 0.0
-        attack = recover_years(col, years)
-        guessed = attack.item_years(col)[mask]
+        if any(f"{name}/{kind}" in view.columns for kind in YEAR_SLICES):  # split slices: format v2
+            split = recover_years_split(view, name, years)
+            guessed, groups = split.year[col.owners][mask], split.group[col.owners][mask]
+            assigned = split.assigned
+            note = (f"{split.groups} year groups (largest {split.largest_group:.4f} of records), {split.chains} "
+                    f"chains through window slices (longest {split.largest_chain} groups), {split.oriented:.4f} "
+                    f"of records in chains of known direction and year mod 3")
+        else:
+            attack = recover_years(col, years)
+            guessed, groups = attack.item_years(col)[mask], attack.class_group[col.classes][mask]
+            assigned = attack.assigned
+            note = (f"{attack.n_bases} base filters, {len(attack.group_year)} year groups, "
+                    f"{attack.via_containment:.4f} of items placed by containment")
         share = float(np.mean(guessed == true_years[mask])) if mask.any() else 0.0
         near = float(np.mean(np.abs(guessed - true_years[mask]) <= 1)) if mask.any() else 0.0
         out.append(AttackFigure("dates: birth year (structure)", name, int(mask.sum()), round(share, 4),
                                 prior=round(prior, 4), advantage_pp=round(100 * (share - prior), 2),
-                                estimated=round(attack.assigned, 4), low_entropy=True,
-                                note=f"{attack.n_bases} base filters, {len(attack.group_year)} year groups, "
-                                     f"{attack.via_containment:.4f} of items placed by containment; "
-                                     f"within one year: {near:.4f}"))
-        groups = attack.class_group[col.classes][mask]
+                                estimated=round(assigned, 4), low_entropy=True,
+                                note=f"{note}; within one year: {near:.4f}"))
         placed = groups >= 0
         out.append(AttackFigure("dates: year groups (purity)", name, int(mask.sum()),
                                 round(_purity(groups[placed], true_years[mask][placed]), 4),
                                 note="share of records in their group's majority birth year"))
-        if name in public.columns:
-            al = align_frequencies(col, public.columns[name])
-            guessed = np.asarray([_year_of_key(k) for k in al.item_guesses(col).tolist()], np.int64)
+        aligned = f"{name}/year" if f"{name}/year" in view.columns else name  # v2: the year slice itself
+        if aligned in public.columns:
+            acol = view.columns[aligned] if aligned != name else col
+            al = align_frequencies(acol, public.columns[aligned])
+            per_record = np.zeros(view.n_records, np.int64)
+            per_record[acol.owners] = [_year_of_key(k) for k in al.item_guesses(acol).tolist()]
+            guessed = per_record[col.owners]
             share = float(np.mean(guessed[mask] == true_years[mask])) if mask.any() else 0.0
-            out.append(AttackFigure("frequency: birth year", name, int(mask.sum()), round(share, 4),
+            out.append(AttackFigure("frequency: birth year", aligned, int(mask.sum()), round(share, 4),
                                     prior=round(prior, 4), advantage_pp=round(100 * (share - prior), 2),
-                                    low_entropy=True))
+                                    low_entropy=True, note="group sizes ranked against the sample's years"))
         for bk_name, bk in view.columns.items():
             if bk.kind != "digest_list":
                 continue
