@@ -1,30 +1,39 @@
-"""Bound roles: low-entropy attributes encoded only together with a high-entropy anchor.
+"""Bound roles: low-entropy attributes encoded only together with high-entropy anchors.
 
 Contract
 --------
 A split date field with ``bind = ["sex", "nationality"]`` and ``bind_name_field = "name"``
 (:class:`linkage.config.FieldSpec`) lets a schema drop sex and nationality as fields of their
-own. The field gets an *anchor* slice, ``year_name_set``: the keyed hash of the date's year with
-the sorted set of the record's name-part skeletons (:func:`linkage.names.skeleton`) in the name
-field; and per bound role a slice ``year_name_set+<role>``: the keyed hash of the anchor's token
-joined with the role's normalised value (one token each, the ``year`` token kind's bits per
-token, each slice its own key ``bloom/<field>/<slice>``). A slice is empty where the record has
-no name part, or (bound slices) lacks the role's value.
+own. The field gets one slice per *anchor* (:data:`linkage.config.BIND_ANCHORS`):
 
-The linkage unit compares a bound role only where the anchor agrees (same year, same skeleton
-set: one person's records, or namesakes born in the same year): equal bound slices mean the role
-agrees, different ones that it disagrees; anywhere else, or when either record lacks the value,
-there is no evidence (level ``-1``, missing to Fellegi-Sunter). :mod:`linkage.compare` makes one
-comparison column per bound role (:func:`comparison_name`). The role's u (agreement of unrelated
-records) cannot be seen by the linkage unit, by design: each export states it as an aggregate,
-the chance that two of its records with the value agree (:func:`agreement_rate`, the sum of the
-squared value shares; ``stats.bound_agreement`` in the metadata).
+* ``year_name_set``: the date's year with the sorted set of the record's name-part skeletons
+  (:func:`linkage.names.skeleton`) in the name field;
+* ``ymd_name_a``, ``ymd_name_b``: the exact date (day and month known) with one of the record's
+  skeletons, the one first in a public min-hash order (two orders): two records whose skeleton
+  sets overlap in a share J pick the same one with probability J, so records of one person whose
+  agencies hold different subsets of the name parts still share an anchor;
 
-Why this anchor: a bound class is then a few records of one person or of namesakes, who mostly
-share sex and often nationality, so class sizes tell next to nothing about the value. Anchors
-shared by several unrelated persons (the exact date once data is dense, the year, year windows)
-split groups by the value, and the larger subgroup gives the common value away; several anchors
-per record chain subgroups into "worlds". :mod:`linkage.audit.bound` measures both.
+and per anchor and bound role a slice ``<anchor>+<role>``: the keyed hash of the anchor's token
+joined with the role's normalised value. Every slice holds one token (the ``year`` token kind's
+bits per token, else the field's largest) under its own key ``bloom/<field>/<slice>``; a slice is
+empty where the record lacks the anchor (no name part; a year-only date has no ``ymd_name_*``)
+or, for a bound slice, the role's value.
+
+The linkage unit compares a bound role only where an anchor agrees, trying the anchors in order:
+equal bound slices mean the role agrees, different ones that it disagrees; anywhere else, or when
+either record lacks the value, there is no evidence (level ``-1``, missing to Fellegi-Sunter).
+:mod:`linkage.compare` makes one comparison column per bound role (:func:`comparison_name`). The
+role's u (agreement of unrelated records) cannot be seen by the linkage unit, by design: each
+export states it as an aggregate, the chance that two of its records with the value agree
+(:func:`agreement_rate`, the sum of the squared value shares; ``stats.bound_agreement``).
+
+Why these anchors: a bound class is then a few records of one person, of namesakes born in the
+same year or of persons born on the same day sharing a name part, who mostly share sex, so class
+sizes tell next to nothing about the value, and all anchors of a record lie within its year (the
+exact-date ones within its day), so classes cannot chain across the data. Anchors shared by many
+unrelated persons (the exact date alone once data is dense, the year, year windows) split groups
+by the value, and the larger subgroup gives the common value away. :mod:`linkage.audit.bound`
+measures both.
 
 This module is the encoder's part: which bound columns to normalise, the tokens of the extra
 slices (once per distinct (anchor, value) pair) and the agreement rates. Nothing here reads files
@@ -33,6 +42,7 @@ or prints; no value enters an error message or the metadata.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -40,12 +50,12 @@ import numpy as np
 import pandas as pd
 
 from ._columns import Column
-from .config import NAME_ANCHOR, FieldSpec, Schema
+from .config import BIND_ANCHORS, FieldSpec, Schema
 from .names import skeleton
 from .tokens import Incidence, date_array
 
-__all__ = ["BoundSlice", "agreement_rate", "attribute_specs", "bound_slices", "bound_token", "column_name",
-           "comparison_name", "bound_pairs", "year_name_set_tokens"]
+__all__ = ["BoundSlice", "agreement_rate", "anchor_tokens", "attribute_specs", "bound_slices", "bound_token",
+           "column_name", "comparison_name", "bound_pairs"]
 _JOIN = "\x1d"  # between an anchor token and a bound value (never in a normalised value)
 
 
@@ -82,18 +92,37 @@ def bound_token(anchor_token: str, value: str) -> str:
     return f"{anchor_token}{_JOIN}{value}"
 
 
-def year_name_set_tokens(years: np.ndarray, rows: np.ndarray, names: Column) -> list[str]:
-    """The ``year_name_set`` anchor token of each date item (its year and its row ``rows[i]``;
-    ``""`` where the row has no name part): ``"yns:<year>|<sorted distinct skeletons>"``."""
+def _skeleton_sets(rows: np.ndarray, names: Column) -> dict[int, list[str]]:
+    """Each row's distinct non-empty name-part skeletons, sorted."""
     skeletons = [skeleton(v) for v in names.values]
-    owners = names.rows
     keys = np.asarray(skeletons + [""], dtype=object)[names.codes] if len(names.codes) else np.zeros(0, object)
     per_row: dict[int, set[str]] = {}
-    for row, key in zip(owners.tolist(), keys.tolist()):
+    for row, key in zip(names.rows.tolist(), keys.tolist()):
         if key:
             per_row.setdefault(row, set()).add(key)
-    return [f"yns:{y:04d}|{' '.join(sorted(per_row[r]))}" if r in per_row else ""
-            for y, r in zip(years.tolist(), rows.tolist())]
+    return {row: sorted(parts) for row, parts in per_row.items()}
+
+
+def _order(parts: set[str], order: str) -> dict[str, bytes]:
+    """Each part's place in a public pseudo-random order (BLAKE2b personalised by ``order``)."""
+    return {p: hashlib.blake2b(p.encode(), digest_size=8, person=order.encode()).digest() for p in parts}
+
+
+def anchor_tokens(dates: np.ndarray, rows: np.ndarray, names: Column) -> dict[str, list[str]]:
+    """Every anchor's token (:data:`linkage.config.BIND_ANCHORS`) of each date item: its
+    :func:`linkage.tokens.date_array` row ``dates[i]`` and its record ``rows[i]`` (``""``: none)."""
+    sets = _skeleton_sets(rows, names)
+    distinct = {p for parts in sets.values() for p in parts}
+    orders = {anchor: _order(distinct, anchor) for anchor in BIND_ANCHORS[1:]}
+    out: dict[str, list[str]] = {anchor: [] for anchor in BIND_ANCHORS}
+    for (year, month, day, ambiguous), row in zip(dates.tolist(), rows.tolist()):
+        parts = sets.get(row)
+        full = month > 0 and day > 0 and not ambiguous
+        out["year_name_set"].append(f"yns:{year:04d}|{' '.join(parts)}" if parts else "")
+        for anchor, rank in orders.items():
+            out[anchor].append(f"{anchor}:{year:04d}-{month:02d}-{day:02d}|{min(parts, key=rank.__getitem__)}"
+                               if parts and full else "")
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,24 +160,28 @@ def bound_slices(spec: FieldSpec, dates: Column, columns: Mapping[str, Column], 
     if not spec.bind or spec.bind_name_field is None:
         return []
     bits = dict(spec.tokens).get("year", max(b for _, b in spec.tokens))
-    years = date_array(dates.values)[dates.codes, 0] if len(dates.codes) else np.zeros(0, np.int64)
-    strings = year_name_set_tokens(years, dates.rows, columns[spec.bind_name_field])
-    ids, vocab = pd.factorize(pd.Series(strings, dtype=object), sort=False)
-    vocab, ids = list(vocab), np.asarray(ids, np.int64)
-    if "" in vocab:
-        ids = np.where(ids == vocab.index(""), -1, ids)
-    out = [_slice(NAME_ANCHOR, bits, ids, vocab, item_salts, n_salts)]
-    for kind, _, role in bound_pairs(spec):
+    matrix = date_array(dates.values)[dates.codes] if len(dates.codes) else np.zeros((0, 4), np.int64)
+    anchors: dict[str, tuple[np.ndarray, list[str]]] = {}
+    out = []
+    for anchor, strings in anchor_tokens(matrix, dates.rows, columns[spec.bind_name_field]).items():
+        ids, vocab = pd.factorize(pd.Series(strings, dtype=object), sort=False)
+        vocab, ids = list(vocab), np.asarray(ids, np.int64)
+        if "" in vocab:
+            ids = np.where(ids == vocab.index(""), -1, ids)
+        anchors[anchor] = (ids, vocab)
+        out.append(_slice(anchor, bits, ids, vocab, item_salts, n_salts))
+    for kind, anchor, role in bound_pairs(spec):
         attr = columns[column_name(spec.name, role)]
         per_row = np.full(dates.n_rows, -1, np.int64)
         per_row[attr.rows] = attr.codes
         size = len(attr.values) + 1
+        ids, vocab = anchors[anchor]
         pair, uniq = pd.factorize((ids + 1) * size + per_row[dates.rows] + 1, sort=False)
         uniq = np.asarray(uniq, np.int64)
-        anchor, value = uniq // size - 1, uniq % size - 1
-        ok = (anchor >= 0) & (value >= 0)
-        joined = [bound_token(vocab[a], attr.values[v]) if k else ""
-                  for a, v, k in zip(anchor.tolist(), value.tolist(), ok.tolist())]
+        token, value = uniq // size - 1, uniq % size - 1
+        ok = (token >= 0) & (value >= 0)
+        joined = [bound_token(vocab[t], attr.values[v]) if k else ""
+                  for t, v, k in zip(token.tolist(), value.tolist(), ok.tolist())]
         token_of_item = np.where(ok, np.arange(len(uniq)), -1)[np.asarray(pair, np.int64)]
         out.append(_slice(kind, bits, token_of_item, joined, item_salts, n_salts))
     return out

@@ -27,10 +27,11 @@ the field has similarity NaN and level ``-1`` (:data:`linkage.score.MISSING`: no
   slice size and for hardening noise. The similarity column of a split date is the Dice of the whole filter.
 
 * **Bound roles** (kind ``"bound"``, :mod:`linkage.bind`: e.g. ``birth_date.sex``): levels
-  ``disagree`` (0) and ``agree`` (1), only where the anchor slice (``year_name_set``) agrees:
-  then the role's bound slice agrees or not. Where the anchor disagrees, or either record lacks
-  the anchor or the role, level ``-1`` (no evidence). The similarity is the Dice of the bound
-  slice (NaN without evidence).
+  ``disagree`` (0) and ``agree`` (1), only where an anchor slice agrees (the anchors tried in
+  order; an anchor that agrees where a record lacks the role passes to the next): then the role's
+  slice bound to that anchor agrees or not. Where no anchor agrees with the role on both sides,
+  level ``-1`` (no evidence). The similarity is the Dice of the deciding bound slice (NaN
+  without evidence).
 
 Every level is an integer, higher meaning stronger agreement, which is what Fellegi-Sunter
 scoring (:mod:`linkage.score`) expects. Memory is proportional to the pairs passed; callers pass
@@ -46,7 +47,7 @@ import numpy as np
 
 from . import similarity
 from .job_config import LinkJobConfig
-from .config import NAME_ANCHOR
+from .config import BIND_ANCHORS
 from .records import FieldData, RecordSet
 from .tokens import MONTH_DAY_WINDOWS
 
@@ -178,19 +179,23 @@ def _date_levels(pieces: dict[str, np.ndarray], cuts: dict[str, float], present:
 
 def _bound_levels(pieces: dict[str, np.ndarray], cuts: dict[str, float], a: np.ndarray,
                   b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Similarity and level of every pair for a bound role (module docstring); ``pieces`` holds
-    the anchor's slice and the role's bound slice, by slice kind."""
+    """Similarity and level of every pair for a bound role (module docstring): the anchors in
+    :data:`linkage.config.BIND_ANCHORS` order, the first that agrees deciding; ``pieces`` holds
+    each anchor's slice and the role's slice bound to it, by slice kind."""
     sims = np.full(len(a), np.nan, np.float32)
     out = np.full(len(a), -1, np.int8)
-    bound = next((kind for kind in pieces if kind.startswith(f"{NAME_ANCHOR}+")), None)
-    if NAME_ANCHOR not in pieces or bound is None:
-        return sims, out
-    anchor, piece = pieces[NAME_ANCHOR], pieces[bound]
-    agree = similarity.dice_pairs(anchor, anchor, a, b) >= np.float32(cuts[NAME_ANCHOR])
-    use = agree & piece[a].any(axis=1) & piece[b].any(axis=1)
-    dice = similarity.dice_pairs(piece, piece, a[use], b[use])
-    sims[use] = dice
-    out[use] = dice >= np.float32(cuts[bound])
+    decided = np.zeros(len(a), bool)
+    for anchor in BIND_ANCHORS:
+        bound = next((kind for kind in pieces if kind.startswith(f"{anchor}+")), None)
+        if anchor not in pieces or bound is None:
+            continue
+        piece = pieces[bound]
+        agree = ~decided & (similarity.dice_pairs(pieces[anchor], pieces[anchor], a, b) >= np.float32(cuts[anchor]))
+        use = agree & piece[a].any(axis=1) & piece[b].any(axis=1)
+        dice = similarity.dice_pairs(piece, piece, a[use], b[use])
+        sims[use] = dice
+        out[use] = dice >= np.float32(cuts[bound])
+        decided |= use
     return sims, out
 
 

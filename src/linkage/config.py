@@ -34,6 +34,7 @@ __all__ = [
     "TOKEN_KINDS",
     "BLOCKING_DERIVATIONS",
     "FieldSpec",
+    "BIND_ANCHORS",
     "NAME_ANCHOR",
     "BINDABLE_ROLES",
     "slice_kinds",
@@ -104,23 +105,28 @@ BLOCKING_DERIVATIONS: Mapping[str, tuple[str, ...]] = {
     "text": ("value",),
 }
 
-#: The anchor of bound roles (``bind``): the year of the date with the sorted set of name-part
-#: skeletons of the field named by ``bind_name_field``, a slice of its own. Records sharing it are
-#: one person's records or namesakes born in the same year: a bound role never splits a large
-#: group. (Measured and rejected: the exact date and the day/month swap as anchors, whose groups
-#: hold several persons once the data is dense, and the year or year windows: see
-#: benchmarks/results/lowentropy_study.md.)
-NAME_ANCHOR = "year_name_set"
+#: The anchors of bound roles (``bind``), each a slice of its own, in the order the linkage unit
+#: tries them: the year of the date with the sorted set of name-part skeletons of the field named
+#: by ``bind_name_field`` (the only anchor of a year-only date), and the exact date with one
+#: skeleton of the record picked by each of two public min-hash orders (a pair of records whose
+#: skeleton sets overlap in a share J picks the same part with probability J). Records sharing
+#: an anchor are one person's records, or namesakes born in the same year, or persons born on the
+#: same day sharing a name part: a bound role never splits a large group. (Measured and rejected:
+#: the exact date or the day/month swap alone, whose groups hold several persons once data is
+#: dense, and the year or year windows: benchmarks/results/lowentropy_study.md.)
+BIND_ANCHORS: tuple[str, ...] = ("year_name_set", "ymd_name_a", "ymd_name_b")
+NAME_ANCHOR = BIND_ANCHORS[0]
 #: Roles that a date field may bind (besides ``attribute.<name>``): the low-entropy codes.
 BINDABLE_ROLES: tuple[str, ...] = ("sex", "nationality")
 
 
 def slice_kinds(token_kinds: Sequence[str], bind: Sequence[str] = ()) -> tuple[str, ...]:
     """The slices of a split field, in stored order: one per token kind; with bound roles the
-    anchor (:data:`NAME_ANCHOR`), then one per role as ``"year_name_set+<role>"`` in ``bind`` order."""
+    anchors (:data:`BIND_ANCHORS`), then one per anchor and role as ``"<anchor>+<role>"``
+    (anchors in order, roles in ``bind`` order)."""
     if not bind:
         return tuple(token_kinds)
-    return (*token_kinds, NAME_ANCHOR, *(f"{NAME_ANCHOR}+{role}" for role in bind))
+    return (*token_kinds, *BIND_ANCHORS, *(f"{anchor}+{role}" for anchor in BIND_ANCHORS for role in bind))
 
 
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -142,11 +148,11 @@ class FieldSpec:
     yields no token at all is stored as missing. ``"joint"``: all tokens in one filter.
 
     ``bind`` (split date fields, with ``bind_name_field``) names low-entropy roles (``sex``,
-    ``nationality``, ``attribute.<name>``) that are encoded only *bound to an anchor*: the year
-    with the set of name skeletons of the name field ``bind_name_field`` gets a slice of its own
-    (:data:`NAME_ANCHOR`), and each role one more slice holding the keyed hash of the anchor's
-    token with the role's value, so the linkage unit can tell whether two records agree on the
-    role only where they agree on the anchor (:mod:`linkage.bind`).
+    ``nationality``, ``attribute.<name>``) that are encoded only *bound to an anchor*: each anchor
+    (:data:`BIND_ANCHORS`: the date and the name skeletons of the name field ``bind_name_field``)
+    gets a slice of its own, and each anchor and role one more slice holding the keyed hash of the
+    anchor's token with the role's value, so the linkage unit can tell whether two records agree on
+    the role only where they agree on an anchor (:mod:`linkage.bind`).
     """
 
     name: str

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from .bind import comparison_name
 from .block import key_codes
-from .config import NAME_ANCHOR, slice_kinds
+from .config import BIND_ANCHORS, slice_kinds
 from .encoded import EncodedExport, binary_matrix, block_column, field_column
 from .errors import IntegrityError
 
@@ -143,10 +143,10 @@ def _slices(spec: Mapping[str, object], width: int) -> tuple[tuple[str, int, int
 
 def _bound_fields(date: FieldData, bind: Sequence[str]) -> list[FieldData]:
     """One comparison column per bound role of a split date (:mod:`linkage.bind`): kind
-    ``"bound"``, the date's filters, and the slices of the anchor and of the role bound to it."""
+    ``"bound"``, the date's filters, and the slices of the anchors and of the role bound to them."""
     out = []
     for role in bind:
-        slices = tuple(s for s in date.slices if s[0] in (NAME_ANCHOR, f"{NAME_ANCHOR}+{role}"))
+        slices = tuple(s for s in date.slices if s[0] in BIND_ANCHORS or s[0].endswith(f"+{role}"))
         out.append(FieldData(comparison_name(date.name, role), "bound", date.filters, date.present, slices))
     return out
 

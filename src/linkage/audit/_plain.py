@@ -35,12 +35,12 @@ import numpy as np
 import pandas as pd
 
 from .._columns import Column, normalise_field
-from ..bind import NAME_ANCHOR, attribute_specs, bound_pairs, bound_token, column_name, year_name_set_tokens
+from ..bind import anchor_tokens, attribute_specs, bound_token, column_name
 from ..config import DateSpec, ExportConfig, FieldSpec, InputSpec, ROLE_KINDS, Schema
 from ..encoded import block_column, field_column
 from ..errors import DataError
 from ..normalize import DateValue
-from ..tokens import blocking_values, part_pairs, value_tokens
+from ..tokens import blocking_values, date_array, part_pairs, value_tokens
 
 __all__ = ["PlainColumn", "PlainSide", "plain_side", "plain_side_of_frame", "public_sample", "concat_sides",
            "key_tokens", "PUBLIC_DATE_FORMATS"]
@@ -147,25 +147,25 @@ def _slice_keys(spec: FieldSpec, col: Column, columns: Mapping[str, Column],
     encoder salts the field; ``""`` for an empty slice)."""
     item_salts = salts[col.rows] if salts is not None else np.full(len(col.rows), "", dtype=object)
     prefix = np.asarray([f"{s}\x1f" if s else "" for s in item_salts.tolist()], dtype=object)
-    anchor_tokens: dict[str, list[str]] = {}
+    anchors: dict[str, list[str]] = {}
     out: dict[str, np.ndarray] = {}
     for kind, _ in spec.tokens:  # date token kinds give at most one token (year_window two: joined)
         tokens = [_TOKEN_SEP.join(sorted(value_tokens(spec.kind, kind, v))) for v in col.values]
-        anchor_tokens[kind] = [tokens[c] for c in col.codes.tolist()]
+        anchors[kind] = [tokens[c] for c in col.codes.tolist()]
     if spec.bind_name_field is not None and spec.bind and spec.bind_name_field in columns:
-        years = np.asarray([v.year for v in col.values] + [0], np.int64)[col.codes]
-        anchor_tokens[NAME_ANCHOR] = year_name_set_tokens(years, col.rows, columns[spec.bind_name_field])
+        dates = date_array(col.values)[col.codes] if len(col.codes) else np.zeros((0, 4), np.int64)
+        anchors.update(anchor_tokens(dates, col.rows, columns[spec.bind_name_field]))
     for kind in spec.slice_kinds:
         anchor, plus, role = kind.partition("+")
         if not plus:
-            tokens = anchor_tokens.get(kind, [""] * len(col.rows))
+            tokens = anchors.get(kind, [""] * len(col.rows))
         else:
             values = np.full(col.n_rows, "", dtype=object)
             attr = columns.get(column_name(spec.name, role))
             if attr is not None:
                 values[attr.rows] = np.asarray([str(v) for v in attr.values] + [""], dtype=object)[attr.codes]
             tokens = [bound_token(t, v) if t and v else "" for t, v in
-                      zip(anchor_tokens.get(anchor, [""] * len(col.rows)), values[col.rows].tolist())]
+                      zip(anchors.get(anchor, [""] * len(col.rows)), values[col.rows].tolist())]
         out[kind] = np.asarray([_TOKEN_SEP.join(f"{kind}{_KIND_SEP}{p}{one}" for one in t.split(_TOKEN_SEP))
                                 if t else "" for p, t in zip(prefix.tolist(), tokens)], dtype=object)
     return out

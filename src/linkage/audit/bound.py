@@ -9,8 +9,8 @@ role of every record with a date, four ways:
 
 * ``subgroup sizes``: within each anchor group (records sharing an anchor slice), the distinct
   bound classes are the role's values; the attacker ranks them by records and names the largest
-  with the public sample's most common value, the next with the second, ... (the first anchor a
-  record has decides);
+  with the public sample's most common value, the next with the second, ... (of a record's
+  anchors, the first whose group is split decides, else the first it has);
 * ``colouring``: bound classes of one record (one per anchor) hold the same value, distinct
   classes of one anchor group different values: classes are merged through records, and within
   each connected structure a two-valued role is 2-coloured (larger colour: the most common value;
@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ..bind import comparison_name
-from ..config import NAME_ANCHOR
+from ..config import BIND_ANCHORS
 from ._plain import PlainSide
 from ._view import EncodedColumn, EncodedView
 from .frequency import align_frequencies
@@ -79,14 +79,18 @@ def _rank_within(groups: np.ndarray, members: np.ndarray, weights: np.ndarray) -
     return frame.merge(sizes[["g", "m", "rank"]], on=["g", "m"], how="left")["rank"].to_numpy()
 
 
-def _subgroup_sizes(anchor: np.ndarray, bound: np.ndarray, values: list[str]) -> np.ndarray:
-    """Per record (with both classes): the value of its bound class's size rank in its anchor group."""
+def _subgroup_sizes(anchor: np.ndarray, bound: np.ndarray, values: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per record (with both classes): the value of its bound class's size rank in its anchor
+    group, and whether that group is split (holds more than one bound class)."""
     has = (anchor >= 0) & (bound >= 0)
     out = np.full(len(anchor), None, dtype=object)
+    split = np.zeros(len(anchor), bool)
     if has.any():
         rank = _rank_within(anchor[has], bound[has], np.ones(int(has.sum())))
         out[has] = np.asarray(values, dtype=object)[np.minimum(rank, len(values) - 1)]
-    return out
+        classes = pd.DataFrame({"a": anchor[has], "b": bound[has]}).groupby("a")["b"].transform("nunique")
+        split[has] = classes.to_numpy() > 1
+    return out, split
 
 
 class _Parity:
@@ -193,7 +197,7 @@ def bound_attacks(view: EncodedView, public: PlainSide) -> list[BoundGuesses]:
     for spec in view.schema.fields if view.schema is not None else ():
         base = f"f_{spec.name}"
         for role in spec.bind:
-            kinds = [(a, f"{a}+{role}") for a in (NAME_ANCHOR,) if f"{base}/{a}+{role}" in view.columns
+            kinds = [(a, f"{a}+{role}") for a in BIND_ANCHORS if f"{base}/{a}+{role}" in view.columns
                      and f"{base}/{a}" in view.columns]
             if not kinds:
                 continue
@@ -202,9 +206,12 @@ def bound_attacks(view: EncodedView, public: PlainSide) -> list[BoundGuesses]:
             bounds = [_per_record(view.columns[f"{base}/{k}"], n) for _, k in kinds]
             guesses: dict[str, np.ndarray] = {}
             first = np.full(n, None, dtype=object)
-            for anchor, bound in zip(anchors, bounds):
-                part = _subgroup_sizes(anchor, bound, values)
-                first = np.where(first == None, part, first)  # noqa: E711 - elementwise
+            informative = np.zeros(n, bool)
+            for anchor, bound in zip(anchors, bounds):  # a split group tells most: it wins
+                part, split = _subgroup_sizes(anchor, bound, values)
+                take = (part != None) & ((first == None) | (split & ~informative))  # noqa: E711 - elementwise
+                first = np.where(take, part, first)
+                informative |= take & split
             guesses["subgroup sizes"] = first
             two = len(values) <= 3  # sex: m / f (and a rare x)
             guesses["colouring"], largest, structures = _colouring(anchors, bounds, values, two)

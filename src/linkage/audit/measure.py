@@ -242,7 +242,8 @@ def _dates(view: EncodedView, public: PlainSide, truth: PlainSide, real: np.ndar
         known = years[years > 0]
         prior_year = int(np.bincount(known).argmax()) if len(known) else 0
         prior = float(np.mean(true_years[mask] == prior_year)) if mask.any() else 0.0
-        if any(f"{name}/{kind}" in view.columns for kind in YEAR_SLICES):  # split slices: format v2
+        split_layout = any(f"{name}/{kind}" in view.columns for kind in YEAR_SLICES)
+        if split_layout:  # split slices: format v2
             split = recover_years_split(view, name, years)
             guessed, groups = split.year[col.owners][mask], split.group[col.owners][mask]
             assigned = split.assigned
@@ -261,6 +262,8 @@ def _dates(view: EncodedView, public: PlainSide, truth: PlainSide, real: np.ndar
                                 prior=round(prior, 4), advantage_pp=round(100 * (share - prior), 2),
                                 estimated=round(assigned, 4), low_entropy=True,
                                 note=f"{note}; within one year: {near:.4f}"))
+        if split_layout:
+            out.append(_with_digests(view, name, years, col.owners, mask, true_years, prior))
         placed = groups >= 0
         out.append(AttackFigure("dates: year groups (purity)", name, int(mask.sum()),
                                 round(_purity(groups[placed], true_years[mask][placed]), 4),
@@ -288,6 +291,17 @@ def _dates(view: EncodedView, public: PlainSide, truth: PlainSide, real: np.ndar
                                         note=f"{int((sizes > 0).sum())} groups of records sharing digests, "
                                              f"largest {int(sizes.max())} records"))
     return out
+
+
+def _with_digests(view: EncodedView, name: str, years: np.ndarray, owners: np.ndarray, mask: np.ndarray,
+                  true_years: np.ndarray, prior: float) -> AttackFigure:
+    """The v2 year attack with the groups also linked through blocking-key digests."""
+    attack = recover_years_split(view, name, years, digests=True)
+    share = float(np.mean(attack.year[owners][mask] == true_years[mask])) if mask.any() else 0.0
+    return AttackFigure("dates: birth year (+ blocking keys)", name, int(mask.sum()), round(share, 4),
+                        prior=round(prior, 4), advantage_pp=round(100 * (share - prior), 2), low_entropy=True,
+                        note=f"groups also linked through shared blocking-key digests (their excess over chance); "
+                             f"{attack.chains} chains, longest {attack.largest_chain} groups")
 
 
 def _bound(view: EncodedView, public: PlainSide, truth: PlainSide, real: np.ndarray) -> list[AttackFigure]:

@@ -96,8 +96,11 @@ def _components(n: int, memberships: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def _links(group: np.ndarray, window: np.ndarray, n_groups: int) -> np.ndarray:
-    """(n_groups, n_groups) count of window classes holding records of both groups."""
+def _links(group: np.ndarray, window: np.ndarray, n_groups: int, owners: np.ndarray | None = None) -> np.ndarray:
+    """(n_groups, n_groups) count of classes holding records of both groups: ``window`` is a class
+    per record, or with ``owners`` a class per item of a list column (item ``i`` of record
+    ``owners[i]``)."""
+    group = group if owners is None else group[owners]
     has = (group >= 0) & (window >= 0)
     pairs = pd.DataFrame({"w": window[has], "g": group[has]}).drop_duplicates()
     joined = pairs.merge(pairs, on="w")
@@ -192,8 +195,24 @@ def _place(chains: list[list[int]], orient: list[tuple[int, int] | None], sizes:
     return group_year
 
 
-def recover_years_split(view: EncodedView, column: str, public_years: np.ndarray) -> SplitYearAttack:
-    """Guess every record's birth year from a split date column's slices (module docstring)."""
+def _excess(counts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Links in excess of what unrelated groups of these sizes share, as a z-score against the
+    median rate over all pairs (Poisson): for columns that join records of any years (blocking
+    digests), only the excess orders (the same person's records with a wrong year)."""
+    expected = np.outer(sizes, sizes)
+    upper = np.triu_indices(len(sizes), 1)
+    rate = float(counts[upper].sum() / max(expected[upper].sum(), 1.0))
+    rates = counts[upper] / np.maximum(expected[upper], 1.0)
+    typical = float(np.median(rates[expected[upper] >= np.median(expected[upper])])) if len(rates) else rate
+    mean = np.maximum(typical, 1e-12) * expected
+    return np.maximum((counts - mean) / np.sqrt(mean + 1.0), 0.0)
+
+
+def recover_years_split(view: EncodedView, column: str, public_years: np.ndarray, *,
+                        digests: bool = False) -> SplitYearAttack:
+    """Guess every record's birth year from a split date column's slices (module docstring).
+    With ``digests``, the groups are also linked through shared blocking-key digests (the links
+    in excess of what unrelated groups share: the same person's records with a wrong year)."""
     n = view.n_records
     memberships = [c for c in (_classes(view, f"{column}/{kind}") for kind in YEAR_SLICES) if c is not None]
     group = _components(n, memberships) if memberships else np.full(n, -1, np.int64)
@@ -212,6 +231,9 @@ def recover_years_split(view: EncodedView, column: str, public_years: np.ndarray
             counts = _links(group, window, n_groups)
             linked[o] = counts > 0
             strength += counts / np.sqrt(np.outer(sizes, sizes))
+        for col in view.columns.values() if digests else ():
+            if col.kind == "digest_list":
+                strength += _excess(_links(group, col.classes, n_groups, col.owners), sizes)
     chains = _chains(strength) if strength.any() else [[g] for g in range(n_groups)]
     orient = [_orientation(c, linked) if len(c) > 1 else None for c in chains]
     group_year = _place(chains, orient, sizes, public_years)
