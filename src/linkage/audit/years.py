@@ -10,7 +10,8 @@ Contract
    slice, and (joining records further) ``ymd``, ``year_day_month_set`` and ``year_name_set``
    classes. The groups are the connected components of records through shared classes; with a
    ``year`` slice they are exactly the birth years present.
-2. **Order.** A ``month_day_window_<o>`` token is day and month with the year's window in the
+2. **Order.** (With ``digests=True`` instead through blocking digests and day-and-month slices,
+   by their excess over chance: the order left without windows.) A ``month_day_window_<o>`` token is day and month with the year's window in the
    partition shifted by ``o`` years (:mod:`linkage.tokens`): records of years one apart share a
    window in two of the three partitions, two apart in one. So groups sharing window classes are
    neighbours; links are weighed by shared classes over the expected share, and chained strongest
@@ -37,10 +38,13 @@ import pandas as pd
 from ..tokens import MONTH_DAY_WINDOWS
 from ._view import EncodedView
 
-__all__ = ["SplitYearAttack", "recover_years_split", "YEAR_SLICES"]
+__all__ = ["SplitYearAttack", "recover_years_split", "YEAR_SLICES", "CROSS_YEAR_SLICES"]
 
 #: Slices whose classes never mix birth years (the first one present founds the groups).
-YEAR_SLICES = ("year", "ymd", "year_day_month_set", "year_name_set")
+YEAR_SLICES = ("year", "ymd", "year_day_month_set", "year_name_set", "ymd_name_a", "ymd_name_b")
+#: Slices that join records of any years (day and month without the year): like blocking digests,
+#: they order year groups only by their excess between neighbours (one person's year slips).
+CROSS_YEAR_SLICES = ("month_day", "day_month_set")
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,24 +199,24 @@ def _place(chains: list[list[int]], orient: list[tuple[int, int] | None], sizes:
     return group_year
 
 
-def _excess(counts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """Links in excess of what unrelated groups of these sizes share, as a z-score against the
-    median rate over all pairs (Poisson): for columns that join records of any years (blocking
-    digests), only the excess orders (the same person's records with a wrong year)."""
+def _excess(counts: np.ndarray, sizes: np.ndarray, min_expected: float = 20.0) -> np.ndarray:
+    """Links over what unrelated groups of these sizes share (the overall rate), for pairs of
+    groups expected to share at least ``min_expected`` (smaller ones are noise): for columns that
+    join records of any years, only the excess orders (one person's records with a wrong year)."""
     expected = np.outer(sizes, sizes)
     upper = np.triu_indices(len(sizes), 1)
-    rate = float(counts[upper].sum() / max(expected[upper].sum(), 1.0))
-    rates = counts[upper] / np.maximum(expected[upper], 1.0)
-    typical = float(np.median(rates[expected[upper] >= np.median(expected[upper])])) if len(rates) else rate
-    mean = np.maximum(typical, 1e-12) * expected
-    return np.maximum((counts - mean) / np.sqrt(mean + 1.0), 0.0)
+    mean = float(counts[upper].sum()) / max(float(expected[upper].sum()), 1.0) * expected
+    out = np.where(mean >= min_expected, counts / np.maximum(mean, 1e-12), 0.0)
+    np.fill_diagonal(out, 0.0)
+    return out
 
 
 def recover_years_split(view: EncodedView, column: str, public_years: np.ndarray, *,
                         digests: bool = False) -> SplitYearAttack:
     """Guess every record's birth year from a split date column's slices (module docstring).
-    With ``digests``, the groups are also linked through shared blocking-key digests (the links
-    in excess of what unrelated groups share: the same person's records with a wrong year)."""
+    With ``digests``, the groups are linked instead through shared blocking-key digests and
+    cross-year slices (:data:`CROSS_YEAR_SLICES`), by the links in excess of what unrelated groups
+    share (the same person's records with a wrong year): the order left without windows."""
     n = view.n_records
     memberships = [c for c in (_classes(view, f"{column}/{kind}") for kind in YEAR_SLICES) if c is not None]
     group = _components(n, memberships) if memberships else np.full(n, -1, np.int64)
@@ -226,13 +230,13 @@ def recover_years_split(view: EncodedView, column: str, public_years: np.ndarray
     strength = np.zeros((n_groups, n_groups))
     if n_groups <= 5000:  # a dense matrix of group pairs; more groups than that are not year groups
         for o, window in enumerate(windows):
-            if window is None:
+            if window is None or digests:
                 continue
             counts = _links(group, window, n_groups)
             linked[o] = counts > 0
             strength += counts / np.sqrt(np.outer(sizes, sizes))
-        for col in view.columns.values() if digests else ():
-            if col.kind == "digest_list":
+        for name, col in view.columns.items() if digests else ():
+            if col.kind == "digest_list" or name in (f"{column}/{kind}" for kind in CROSS_YEAR_SLICES):
                 strength += _excess(_links(group, col.classes, n_groups, col.owners), sizes)
     chains = _chains(strength) if strength.any() else [[g] for g in range(n_groups)]
     orient = [_orientation(c, linked) if len(c) > 1 else None for c in chains]
