@@ -330,3 +330,16 @@ def test_truth_is_aligned_with_the_exports(scenario):
         per_class = pd.Series(keys).groupby(col.classes).nunique()
         assert (per_class == 1).all(), name
     assert concat_sides([scenario.truth]).n_records == view.n_records
+
+
+def test_truth_of_every_slice_matches_its_encodings(shipped):
+    """The plain side's slice keys (bound slices included) are equal exactly when the encodings are."""
+    view = lu_view(shipped.exports)
+    slices = [name for name in view.columns if name.startswith("f_birth_date/")]
+    assert len(slices) == 13
+    for name in slices:
+        col = view.columns[name]
+        keys = pd.Series(item_truth(col, shipped.truth.columns[name]).keys)
+        assert keys.notna().all() and (keys != "").all(), name
+        assert (keys.groupby(col.classes).nunique() == 1).all(), name
+        assert (pd.Series(col.classes).groupby(keys.to_numpy()).nunique() == 1).all(), name

@@ -489,7 +489,7 @@ def _field(r: Reader) -> FieldSpec | None:
             r.problem("layout", "'split' applies to 'date' fields only")
         elif num_bits is not None and tokens and num_bits % (16 * slices):
             r.problem("num_bits", f"must be a multiple of {16 * slices} with layout 'split' (one slice of whole "
-                                  f"16-bit units per token kind and bound slice, {slices} slices)")
+                                  f"16-bit units per token kind, anchor and bound slice, {slices} slices)")
     r.finish()
     if len(r.problems) != n_problems:
         return None
