@@ -43,7 +43,7 @@ or prints; no value enters an error message or the metadata.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,7 +54,7 @@ from .config import BIND_ANCHORS, FieldSpec, Schema
 from .names import skeleton
 from .tokens import Incidence, date_array
 
-__all__ = ["BoundSlice", "agreement_rate", "anchor_tokens", "attribute_specs", "bound_slices", "bound_token",
+__all__ = ["BoundSlice", "agreement_rate", "agreement_rates", "value_counts", "anchor_tokens", "attribute_specs", "bound_slices", "bound_token",
            "column_name", "comparison_name", "bound_pairs"]
 _JOIN = "\x1d"  # between an anchor token and a bound value (never in a normalised value)
 
@@ -195,3 +195,28 @@ def agreement_rate(counts: Mapping[str, int]) -> float | None:
     if total == 0:
         return None
     return round(float(sum((c / total) ** 2 for c in counts.values())), 4)
+
+
+def value_counts(schema: Schema, columns: Mapping[str, Column]) -> dict[str, dict[str, int]]:
+    """Records per value of every bound role's column in ``columns`` (the encoder's part of a
+    chunk; never leaves the agency: only :func:`agreement_rates` of it does)."""
+    out = {}
+    for key, _ in attribute_specs(schema):
+        col = columns[key]
+        counts = np.bincount(col.codes, minlength=len(col.values)) if len(col.codes) else np.zeros(0, np.int64)
+        out[key] = {str(v): int(c) for v, c in zip(col.values, counts.tolist()) if c}
+    return out
+
+
+def agreement_rates(schema: Schema, parts: Sequence[Mapping[str, Mapping[str, int]]]) -> dict[str, float | None]:
+    """The export's ``stats.bound_agreement``: comparison name -> :func:`agreement_rate` of the
+    summed :func:`value_counts` of its parts (empty without bound roles)."""
+    out: dict[str, float | None] = {}
+    for spec in schema.fields:
+        for role in spec.bind:
+            summed: dict[str, int] = {}
+            for part in parts:
+                for value, count in part[column_name(spec.name, role)].items():
+                    summed[value] = summed.get(value, 0) + count
+            out[comparison_name(spec.name, role)] = agreement_rate(summed)
+    return out

@@ -10,6 +10,11 @@ the agency-only reference map (local id -> record reference) and the quarantine 
 field, reason code) of rows that could not be encoded. Every input row ends up in exactly one of
 the export or the quarantine. No record value enters a message, a reason or the metadata.
 
+Bound roles (:mod:`linkage.bind`): a role a date field binds (sex, nationality) is normalised
+like a code field (its quarantine and warnings name ``<field>.<role>``) and encoded only as extra
+slices of that date field; the metadata states each bound role's agreement rate
+(``stats.bound_agreement``), an aggregate the linkage unit needs for u.
+
 Consent and payloads (issue #5): with a consent register (required when the config has a
 ``[consent]`` section), rows whose record has no valid ``linkage`` grant at the encoding date are
 not encoded: they go to the quarantine as ``consent, no_linkage_basis``. Every encoded record
@@ -135,8 +140,7 @@ def encode(
     warnings = (pd.concat([p.warnings for p in parts], ignore_index=True)
                 .sort_values(["row_number", "field"], kind="stable").reset_index(drop=True))
     present = {spec.name: sum(p.present[spec.name] for p in parts) for spec in schema.fields}
-    bound = {bind.comparison_name(field, role): bind.agreement_rate(_summed([p.bound_counts[key] for p in parts]))
-             for key, (field, role) in _bound_keys(schema).items()}
+    bound = bind.agreement_rates(schema, [p.bound_counts for p in parts])
     envelopes = table.column("envelopes").combine_chunks()
     recipients = pd.Series(envelopes.flatten().field("recipient").to_numpy(zero_copy_only=False), dtype=object)
     consent_stats = {"register": consent is not None, "payload": config.payload is not None,
@@ -224,26 +228,7 @@ def _encode_part(records: pd.DataFrame, local_ids: pd.Series, row_numbers: np.nd
             warnings = pd.concat([warnings, late_warn], ignore_index=True)
     table = _ChunkEncoder(config.schema, secret).encode_chunk(columns, refs, scopes, envelopes)
     present = {name: col.rows_present() for name, col in columns.items()}
-    bound_counts = {key: _value_counts(columns[key]) for key in _bound_keys(config.schema)}
-    return _Part(table, quarantine, warnings, kept_ids, refs, present, bound_counts)
-
-
-def _bound_keys(schema: Schema) -> dict[str, tuple[str, str]]:
-    """Column key of every bound role -> (field, role)."""
-    return {bind.column_name(spec.name, role): (spec.name, role) for spec in schema.fields for role in spec.bind}
-
-
-def _value_counts(column: Column) -> dict[str, int]:
-    counts = np.bincount(column.codes, minlength=len(column.values)) if len(column.codes) else np.zeros(0, np.int64)
-    return {str(v): int(c) for v, c in zip(column.values, counts.tolist()) if c}
-
-
-def _summed(counts: Sequence[dict[str, int]]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for part in counts:
-        for value, count in part.items():
-            out[value] = out.get(value, 0) + count
-    return out
+    return _Part(table, quarantine, warnings, kept_ids, refs, present, bind.value_counts(config.schema, columns))
 
 
 def _library_version() -> str:
