@@ -54,8 +54,8 @@ from .config import BIND_ANCHORS, FieldSpec, Schema
 from .names import skeleton
 from .tokens import Incidence, date_array
 
-__all__ = ["BoundSlice", "agreement_rate", "agreement_rates", "value_counts", "anchor_tokens", "attribute_specs", "bound_slices", "bound_token",
-           "column_name", "comparison_name", "bound_pairs"]
+__all__ = ["BoundSlice", "agreement_rate", "agreement_rates", "anchor_tokens", "attribute_specs", "bound_pairs",
+           "bound_slices", "bound_token", "column_name", "comparison_name", "value_counts"]
 _JOIN = "\x1d"  # between an anchor token and a bound value (never in a normalised value)
 
 
@@ -92,7 +92,7 @@ def bound_token(anchor_token: str, value: str) -> str:
     return f"{anchor_token}{_JOIN}{value}"
 
 
-def _skeleton_sets(rows: np.ndarray, names: Column) -> dict[int, list[str]]:
+def _skeleton_sets(names: Column) -> dict[int, list[str]]:
     """Each row's distinct non-empty name-part skeletons, sorted."""
     skeletons = [skeleton(v) for v in names.values]
     keys = np.asarray(skeletons + [""], dtype=object)[names.codes] if len(names.codes) else np.zeros(0, object)
@@ -111,7 +111,7 @@ def _order(parts: set[str], order: str) -> dict[str, bytes]:
 def anchor_tokens(dates: np.ndarray, rows: np.ndarray, names: Column) -> dict[str, list[str]]:
     """Every anchor's token (:data:`linkage.config.BIND_ANCHORS`) of each date item: its
     :func:`linkage.tokens.date_array` row ``dates[i]`` and its record ``rows[i]`` (``""``: none)."""
-    sets = _skeleton_sets(rows, names)
+    sets = _skeleton_sets(names)
     distinct = {p for parts in sets.values() for p in parts}
     orders = {anchor: _order(distinct, anchor) for anchor in BIND_ANCHORS[1:]}
     out: dict[str, list[str]] = {anchor: [] for anchor in BIND_ANCHORS}
