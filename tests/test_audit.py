@@ -1,15 +1,19 @@
-"""The attack self-test (linkage.audit): the attacks must detect what today's encoding leaks.
+"""The attack self-test (linkage.audit): the attacks must detect what the encodings leak, and the
+shipped schema must stay under the targets of issue #12 for what it no longer leaks.
 
-``LEAKS`` and ``SELF_TEST_FLAGS`` are the expectations for the unhardened format (schema
-``configs/schema.toml`` with every hardening option off): the attacks must find these leaks.
-``GUARDS`` are regression guards on the shipped default (diffusion): the attacks it defeats must
-stay defeated. Everything runs on small synthetic scenarios (about 4,000 records; seconds each).
+``LEAKS`` and ``SELF_TEST_FLAGS`` are the expectations for the *legacy* v2 schema
+(``tests/golden/schema.toml`` with every hardening option off: sex and nationality code fields of
+their own, year windows, a ``name_year`` key): the attacks must find those leaks. ``GUARDS`` are
+regression guards for the shipped schema (``configs/schema.toml``: sex and nationality bound to
+anchors, no year windows, diffusion): the attacks it defeats must stay defeated. Everything runs
+on small synthetic scenarios (about 4,000 records; a few seconds).
 """
 
 from __future__ import annotations
 
 import json
 import operator
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -31,8 +35,9 @@ from linkage_cli.main import cli
 
 PERSONS = 1500
 OPS = {">=": operator.ge, "<=": operator.le}
+LEGACY_SCHEMA = Path(__file__).resolve().parent / "golden" / "schema.toml"
 
-#: (attack, column, figure field) -> (comparison, threshold) on today's unhardened format.
+#: (attack, column, figure field) -> (comparison, threshold) on the legacy schema.
 LEAKS: dict[tuple[str, str, str], tuple[str, float]] = {
     ("frequency", "f_sex", "reidentified"): (">=", 0.99),  # sex decoded outright
     ("frequency", "f_sex", "advantage_pp"): (">=", 25.0),
@@ -40,24 +45,30 @@ LEAKS: dict[tuple[str, str, str], tuple[str, float]] = {
     ("frequency", "f_name", "top10"): (">=", 0.2),  # the most frequent name parts are named
     ("frequency", "f_name", "advantage_pp"): (">=", 2.0),
     ("dates: year groups (purity)", "f_birth_date", "reidentified"): (">=", 0.99),  # grouped by year
-    ("dates: birth year (structure)", "f_birth_date", "advantage_pp"): (">=", 50.0),  # and named
+    ("dates: birth year (structure)", "f_birth_date", "advantage_pp"): (">=", 50.0),  # ordered by windows, named
+    ("blocking groups: birth-year purity", "bk_name_year", "reidentified"): (">=", 0.99),
     ("patterns (100 most frequent known)", "f_name", "reidentified"): (">=", 0.5),
     ("patterns, linear (100 most frequent known)", "f_name", "beyond_known"): (">=", 0.5),  # learns q-grams
     ("graph matching", "f_name", "advantage_pp"): (">=", 10.0),
 }
 
-#: (attack, column, figure field) -> (comparison, threshold) on the shipped default (diffusion):
-#: a known-plaintext attacker names (almost) nothing beyond the 100 values it knows, and graph
-#: matching anchored by frequency adds little to frequency alignment. Measured at this size:
-#: 0.0 / 0.0065 / 0.0106 / 1.65 pp (unhardened: 0.16 / 0.60 / 0.68 / 20 pp).
+#: (attack, column, figure field) -> (comparison, threshold) on the shipped schema: the attacks
+#: must fail (issue #12: at most 1 percentage point over guessing the commonest value for sex and
+#: nationality); a known-plaintext attacker names (almost) nothing beyond the 100 values it knows,
+#: and graph matching anchored by frequency adds little to frequency alignment (measured at this
+#: size: 0.0 / 0.0065 / 0.0106 / 1.65 pp; unhardened: 0.16 / 0.60 / 0.68 / 20 pp).
 GUARDS: dict[tuple[str, str, str], tuple[str, float]] = {
+    **{(f"bound: {attack}", f"birth_date.{role}", "advantage_pp"): ("<=", 1.0)
+       for attack in ("subgroup sizes", "colouring", "frequency", "date shape") for role in ("sex", "nationality")},
+    # no year windows: the year groups can no longer be ordered (the legacy schema: >= 50)
+    ("dates: birth year (structure)", "f_birth_date", "advantage_pp"): ("<=", 25.0),
     ("patterns (100 most frequent known)", "f_name", "beyond_known_records"): ("<=", 0.01),
     ("patterns, linear (100 most frequent known)", "f_name", "beyond_known_records"): ("<=", 0.03),
     ("patterns, linear (100 most frequent known)", "f_name", "beyond_known"): ("<=", 0.05),
     ("graph matching", "f_name", "advantage_pp"): ("<=", 5.0),
 }
 
-#: column -> flags the self-test must raise on today's format (no truth, no public sample).
+#: column -> flags the self-test must raise on the legacy schema (no truth, no public sample).
 SELF_TEST_FLAGS: dict[str, set[str]] = {
     "f_sex": {"deterministic", "few_values"},
     "f_nationality": {"deterministic", "few_values"},
@@ -68,13 +79,9 @@ SELF_TEST_FLAGS: dict[str, set[str]] = {
 
 @pytest.fixture(scope="module")
 def scenario():
-    return synthetic_scenario(PERSONS, seed=3, public_seed=4, hardening=HardeningSpec())
-
-
-@pytest.fixture(scope="module")
-def shipped():
-    """The same people encoded with the shipped schema as it is (hardened by default)."""
-    return synthetic_scenario(PERSONS, seed=3, public_seed=4)
+    """The legacy schema's exports (sex and nationality fields, year windows, no hardening)."""
+    return synthetic_scenario(PERSONS, seed=3, public_seed=4, schema=io.load_schema(LEGACY_SCHEMA),
+                              hardening=HardeningSpec())
 
 
 @pytest.fixture(scope="module")
@@ -82,29 +89,32 @@ def report(scenario):
     return run_attacks(scenario.exports, scenario.public, scenario.truth, real=scenario.real, known_seeds=100)
 
 
+@pytest.fixture(scope="module")
+def shipped():
+    """The shipped schema's exports (bound sex and nationality, no year windows)."""
+    return synthetic_scenario(PERSONS, seed=3, public_seed=4)
+
+
+@pytest.fixture(scope="module")
+def shipped_report(shipped):
+    return run_attacks(shipped.exports, shipped.public, shipped.truth, real=shipped.real, known_seeds=100,
+                       attacks=("frequency", "dates", "bound", "patterns", "graph"))
+
+
 #: Expectations the attacks, written against format version 1, no longer meet on format version 2
-#: at this size: v2 has no year-window tokens (the structure attack cannot order the year groups
-#: it still finds: purity stays 1.0), and name parts now carry folded_final tokens and are read
-#: across columns. Strict: the day an attack detects the leak again, the test says so. To be
-#: re-measured with the attacks adapted to split date slices (issue #8).
-NOT_YET_ON_V2 = {("dates: birth year (structure)", "f_birth_date", "advantage_pp"),
-                 ("frequency", "f_name", "top10"), ("frequency", "f_name", "advantage_pp")}
+#: at this size: name parts carry folded_final tokens and are read across columns. Strict: the day
+#: an attack detects the leak again, the test says so (issue #8).
+NOT_YET_ON_V2 = {("frequency", "f_name", "top10"), ("frequency", "f_name", "advantage_pp")}
 
 
 @pytest.mark.parametrize("expectation", [
     pytest.param(k, marks=pytest.mark.xfail(strict=True, reason="attack not adapted to format v2 yet (issue #8)"))
     if k in NOT_YET_ON_V2 else k for k in sorted(LEAKS)], ids=lambda k: ":".join(k))
-def test_attacks_detect_the_leaks_of_todays_format(report, expectation):
+def test_attacks_detect_the_leaks_of_the_legacy_schema(report, expectation):
     attack, column, field = expectation
     op, threshold = LEAKS[expectation]
     value = getattr(report.figure(attack, column), field)
     assert value is not None and OPS[op](value, threshold), f"{expectation} = {value}, want {op} {threshold}"
-
-
-@pytest.fixture(scope="module")
-def shipped_report(shipped):
-    return run_attacks(shipped.exports, shipped.public, shipped.truth, real=shipped.real,
-                       attacks=("patterns", "graph"), known_seeds=100)
 
 
 def test_the_shipped_schema_is_diffused(shipped):
@@ -112,12 +122,32 @@ def test_the_shipped_schema_is_diffused(shipped):
 
 
 @pytest.mark.parametrize("guard", sorted(GUARDS), ids=lambda k: ":".join(k))
-def test_the_shipped_default_defeats_pattern_mining(shipped_report, guard):
-    """CI regression guard: what diffusion defeats stays defeated (full-size figures in
-    benchmarks/results/diffusion_study.md)."""
+def test_shipped_schema_stays_under_the_targets(shipped_report, guard):
+    """CI regression guard (full-size figures in benchmarks/results/ and the README)."""
+    attack, column, field = guard
     op, threshold = GUARDS[guard]
-    value = getattr(shipped_report.figure(*guard[:2]), guard[2])
+    value = getattr(shipped_report.figure(attack, column), field)
     assert value is not None and OPS[op](value, threshold), f"{guard} = {value}, want {op} {threshold}"
+
+
+@pytest.mark.xfail(strict=True, reason="the year slice splits records into birth-year groups whose sizes name the "
+                                       "years (benchmarks/results/lowentropy_study.md); dropping it costs F1 0.05")
+def test_shipped_schema_hides_the_birth_year(shipped_report):
+    for attack in ("frequency: birth year", "dates: birth year (structure)"):
+        figure = next(f for f in shipped_report.figures if f.attack == attack)
+        assert figure.advantage_pp <= 1.0, (attack, figure.advantage_pp)
+
+
+def test_no_shipped_blocking_key_groups_records_by_birth_year(shipped):
+    for key in audit_privacy(shipped.exports).blocking:  # the legacy name_year key: 1.0
+        assert key.date_group_purity is None or key.date_group_purity < 0.97, key
+
+
+def test_shipped_schema_has_no_sex_or_nationality_column(shipped):
+    view = lu_view(shipped.exports)
+    assert not {"f_sex", "f_nationality"} & set(view.columns)
+    assert {"f_birth_date/year_name_set+sex", "f_birth_date/ymd_name_a+nationality"} <= set(view.columns)
+    assert set(shipped.truth.attributes) == {"sex", "nationality"}
 
 
 def test_every_attack_reports_and_stays_in_range(report):
@@ -136,8 +166,8 @@ def test_self_test_flags_the_leaks_without_truth(scenario):
     flags = {c.column: set(c.flags) for c in audit.columns}
     for column, expected in SELF_TEST_FLAGS.items():
         assert expected <= flags[column], column
-    for key in audit.blocking:  # guard: no shipped blocking key ties records into birth-year groups
-        assert key.date_group_purity is None or key.date_group_purity < 0.97, key  # name_year: 1.0
+    year_key = next(b for b in audit.blocking if b.column == "bk_name_year")
+    assert year_key.date_group_purity is not None and year_key.date_group_purity >= 0.99
     assert not audit.expectations  # none without a public sample
     json.dumps(audit.to_dict())
 
@@ -321,3 +351,16 @@ def test_truth_is_aligned_with_the_exports(scenario):
         per_class = pd.Series(keys).groupby(col.classes).nunique()
         assert (per_class == 1).all(), name
     assert concat_sides([scenario.truth]).n_records == view.n_records
+
+
+def test_truth_of_every_slice_matches_its_encodings(shipped):
+    """The plain side's slice keys (bound slices included) are equal exactly when the encodings are."""
+    view = lu_view(shipped.exports)
+    slices = [name for name in view.columns if name.startswith("f_birth_date/")]
+    assert len(slices) == 13
+    for name in slices:
+        col = view.columns[name]
+        keys = pd.Series(item_truth(col, shipped.truth.columns[name]).keys)
+        assert keys.notna().all() and (keys != "").all(), name
+        assert (keys.groupby(col.classes).nunique() == 1).all(), name
+        assert (pd.Series(col.classes).groupby(keys.to_numpy()).nunique() == 1).all(), name

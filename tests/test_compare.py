@@ -10,13 +10,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pathlib import Path
+
+from linkage import io
 from linkage.compare import AGREEMENT, agreement_cut, chance_dice, compare, date_categories, to_levels
 from linkage.encode import encode
 from linkage.job_config import parse_link_job
 from linkage.records import record_set
 
 JOB = parse_link_job({"version": 1})
-CATEGORIES = ("different", "same year only", "same day and month, year 1-2 apart", "day and month swapped", "exact")
+REPO = Path(__file__).resolve().parents[1]
+CATEGORIES = ("different", "same year only", "same day and month, another year", "day and month swapped", "exact")
+#: The categories of a schema with year windows instead of the day-and-month slice.
+WINDOW_CATEGORIES = ("different", "same year only", "same day and month, year 1-2 apart", "day and month swapped",
+                     "exact")
 
 
 def _records(export_config, secret, dates: list[str], names: list[str] | None = None):
@@ -38,29 +45,40 @@ def _date_level(records, i: int, j: int) -> int:
 
 # Every category, and what must never count as exact (the test export config names no placeholder
 # day and month; 00.00.YYYY is an unknown day and month).
-CASES = [
-    ("14.07.1990", "14.07.1990", "exact"),
-    ("07.04.1990", "04.07.1990", "day and month swapped"),
-    ("14.07.1990", "14.07.1991", "same day and month, year 1-2 apart"),
-    ("14.07.1990", "14.07.1992", "same day and month, year 1-2 apart"),
-    ("14.07.1989", "14.07.1990", "same day and month, year 1-2 apart"),
-    ("14.07.1990", "14.07.1993", "different"),
-    ("14.07.1990", "03.02.1990", "same year only"),
-    ("00.00.1990", "14.07.1990", "same year only"),
-    ("00.00.1990", "00.00.1990", "same year only"),  # two unknown days and months: never exact
-    ("00.00.1990", "00.00.1991", "different"),
-    ("14.07.1990", "15.08.1991", "different"),
+CASES = [  # (date a, date b, category with the day-and-month slice, category with year windows)
+    ("14.07.1990", "14.07.1990", "exact", "exact"),
+    ("07.04.1990", "04.07.1990", "day and month swapped", "day and month swapped"),
+    ("14.07.1990", "14.07.1991", "same day and month, another year", "same day and month, year 1-2 apart"),
+    ("14.07.1990", "14.07.1992", "same day and month, another year", "same day and month, year 1-2 apart"),
+    ("14.07.1989", "14.07.1990", "same day and month, another year", "same day and month, year 1-2 apart"),
+    ("14.07.1990", "14.07.1993", "same day and month, another year", "different"),
+    ("14.07.1990", "03.02.1990", "same year only", "same year only"),
+    ("00.00.1990", "14.07.1990", "same year only", "same year only"),
+    ("00.00.1990", "00.00.1990", "same year only", "same year only"),  # unknown days and months: never exact
+    ("00.00.1990", "00.00.1991", "different", "different"),
+    ("14.07.1990", "15.08.1991", "different", "different"),
 ]
+_FILLER = [f"{d:02d}.{m:02d}.{y}" for d, m, y in zip(range(1, 29), [1, 2, 3, 5, 6, 8, 9, 10, 11, 12] * 3,
+                                                      range(1950, 1978))]
 
 
-@pytest.mark.parametrize(("a", "b", "expected"), CASES, ids=[f"{a}-{b}" for a, b, _ in CASES])
-def test_dates_are_compared_by_category(export_config, secret, a, b, expected):
-    records = _records(export_config, secret, [a, b] + [f"{d:02d}.{m:02d}.{y}" for d, m, y in
-                                                          zip(range(1, 29), [1, 2, 3, 5, 6, 8, 9, 10, 11, 12] * 3,
-                                                              range(1950, 1978))])
+@pytest.mark.parametrize(("a", "b", "expected", "_"), CASES, ids=[f"{a}-{b}" for a, b, _, _ in CASES])
+def test_dates_are_compared_by_category(export_config, secret, a, b, expected, _):
+    records = _records(export_config, secret, [a, b] + _FILLER)
     assert date_categories(records.fields[[d.name for d in records.fields].index("birth_date")]) == CATEGORIES
     assert CATEGORIES[_date_level(records, 0, 1)] == expected
     assert _date_level(records, 0, 1) == _date_level(records, 1, 0)  # symmetric
+
+
+@pytest.mark.parametrize(("a", "b", "_", "expected"), CASES, ids=[f"{a}-{b}" for a, b, _, _ in CASES])
+def test_year_windows_are_compared_by_category(make_export_config, secret, tmp_path, a, b, _, expected):
+    """Year windows (not shipped: they order year groups) keep their category for schemas using them."""
+    text = (REPO / "tests" / "golden" / "schema.toml").read_text(encoding="utf-8")
+    (tmp_path / "windows.toml").write_text(text, encoding="utf-8")
+    config = io.load_export_config(make_export_config(schema=str(tmp_path / "windows.toml")))
+    records = _records(config, secret, [a, b] + _FILLER)
+    assert date_categories(records.fields[[d.name for d in records.fields].index("birth_date")]) == WINDOW_CATEGORIES
+    assert WINDOW_CATEGORIES[_date_level(records, 0, 1)] == expected
 
 
 def test_a_missing_date_is_no_evidence(export_config, secret):

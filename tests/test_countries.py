@@ -207,15 +207,29 @@ def _encode_nat(make_export_config, secret, agency: str, nationalities: list[str
     return encode(records, config, secret=secret)
 
 
+def _nationality_slices(result) -> list[bytes]:
+    """Per record, the bytes of the date's slices bound to the nationality (linkage.bind)."""
+    spec = result.export.metadata["schema"]["fields"][2]
+    assert spec["name"] == "birth_date" and "nationality" in spec["bind"]
+    kinds = [k for k, _ in spec["tokens"]]
+    from linkage.config import slice_kinds
+
+    layout = slice_kinds(kinds, spec["bind"])
+    width = len(result.export.table.column("f_birth_date")[0].as_py()) // len(layout)
+    picks = [i for i, k in enumerate(layout) if k.endswith("+nationality")]
+    return [b"".join(row[i * width:(i + 1) * width] for i in picks)
+            for row in result.table_in_input_order().column("f_birth_date").to_pylist()]
+
+
 def test_same_country_written_differently_gives_identical_filters(make_export_config, secret) -> None:
     a = _encode_nat(make_export_config, secret, "jobcentre", ["Syrien", "Irak", "staatenlos", "ungeklärt"])
     b = _encode_nat(make_export_config, secret, "foreigners-authority", ["SYR", "IRQ", "XXA", ""])
     c = _encode_nat(make_export_config, secret, "employment-agency", ["syrisch", "irakisch", "Staatenlos", "k.A."])
     d = _encode_nat(make_export_config, secret, "course-provider", ["Syrian Arab Republic", "Iraq", "stateless",
                                                                     "unknown"])
-    nats = [r.table_in_input_order().column("f_nationality").to_pylist() for r in (a, b, c, d)]
+    nats = [_nationality_slices(r) for r in (a, b, c, d)]  # nationality is bound to the date and the names
     assert nats[0] == nats[1] == nats[2] == nats[3]
-    assert nats[0][3] is None and len({nats[0][0], nats[0][1], nats[0][2]}) == 3
+    assert not any(nats[0][3]) and len({nats[0][0], nats[0][1], nats[0][2]}) == 3
     clks = [r.table_in_input_order().column("clk").to_pylist() for r in (a, b, c, d)]
     assert clks[0] == clks[1] == clks[2] == clks[3]
 
@@ -224,8 +238,9 @@ def test_unrecognised_nationality_is_encoded_as_missing_with_a_warning(make_expo
     """Nationality is weak evidence: an unmappable value must not cost the record its linkage."""
     result = _encode_nat(make_export_config, secret, "jobcentre", ["Syrien", "Atlantis", "SYR"])
     assert result.quarantine.empty
-    assert result.warnings["field"].tolist() == ["nationality"]
+    assert result.warnings["field"].tolist() == ["birth_date.nationality"]
     assert result.warnings["reason"].tolist() == ["unrecognised"]
     assert "Atlantis" not in result.warnings.to_string()
     assert result.export.table.num_rows == 3
-    assert result.export.table.column("f_nationality").null_count == 1
+    nats = _nationality_slices(result)
+    assert not any(nats[1]) and nats[0] == nats[2] and any(nats[0])

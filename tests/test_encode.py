@@ -109,12 +109,12 @@ def test_golden_schema_is_a_frozen_copy_of_the_example(golden_committed):
     from linkage import io
 
     assert golden_committed["format_version"] == FORMAT_VERSION == 2
-    assert set(golden_committed["cases"]) == {"plain", "hardened", "names"}
+    assert set(golden_committed["cases"]) == {"plain", "hardened", "names", "bound"}
     plain = golden_committed["cases"]["plain"]
     assert plain["schema_fingerprint"] == io.load_schema(GOLDEN / "schema.toml").fingerprint()
 
 
-@pytest.mark.parametrize("case", ["plain", "hardened", "names"])
+@pytest.mark.parametrize("case", ["plain", "hardened", "names", "bound"])
 def test_golden_vectors(golden_now, golden_committed, case):
     """Fixed input + secret + schema give byte-identical exports on any machine and version."""
     now, committed = golden_now["cases"][case], golden_committed["cases"][case]

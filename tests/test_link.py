@@ -81,7 +81,8 @@ def test_links_five_agencies_into_persons(demo_files):
     assert set(result.entities.columns) == {"entity_id", "agency", "record_ref"}
     assert result.entities.entity_id.str.match(r"^E-[0-9a-f]{16}$").all()
     sims = [c for c in result.pairs.columns if c.startswith("sim_")]
-    assert sims == ["sim_name", "sim_father_name", "sim_birth_date", "sim_sex", "sim_nationality", "sim_place"]
+    assert sims == ["sim_name", "sim_father_name", "sim_birth_date", "sim_birth_date.nationality", "sim_birth_date.sex",
+                    "sim_place"]
     assert set(result.pairs.decision.astype(str)) <= {"match", "review", "non_match"}
     assert (result.review.decision == "review").all()
     m = result.manifest
@@ -89,8 +90,10 @@ def test_links_five_agencies_into_persons(demo_files):
     assert 0.0 < m["blocking"]["reduction_ratio"] <= 1.0
     assert m["thresholds"]["source"] == "model" and m["thresholds"]["review"] <= m["thresholds"]["match"]
     assert len(m["inputs"]) == 5 and all(i["content_digest"].startswith("sha256:") for i in m["inputs"])
-    assert m["levels"]["birth_date"]["names"] == ["different", "same year only", "same day and month, year 1-2 apart",
+    assert m["levels"]["birth_date"]["names"] == ["different", "same year only", "same day and month, another year",
                                                   "day and month swapped", "exact"]
+    assert m["levels"]["birth_date.sex"]["names"] == ["disagree", "agree"]
+    assert m["estimation"]["u_stated_by_exports"] == ["birth_date.nationality", "birth_date.sex"]
     assert len(m["levels"]["name"]["names"]) == len(m["levels"]["name"]["cuts"]) + 1
 
 

@@ -26,6 +26,13 @@ the field has similarity NaN and level ``-1`` (:data:`linkage.score.MISSING`: no
   :func:`chance_dice`) to full agreement (:func:`agreement_cut`), so the categories hold for any
   slice size and for hardening noise. The similarity column of a split date is the Dice of the whole filter.
 
+* **Bound roles** (kind ``"bound"``, :mod:`linkage.bind`: e.g. ``birth_date.sex``): levels
+  ``disagree`` (0) and ``agree`` (1), only where an anchor slice agrees (the anchors tried in
+  order; an anchor that agrees where a record lacks the role passes to the next): then the role's
+  slice bound to that anchor agrees or not. Where no anchor agrees with the role on both sides,
+  level ``-1`` (no evidence). The similarity is the Dice of the deciding bound slice (NaN
+  without evidence).
+
 **Diffused filters** (``[hardening] diffusion = t``, :mod:`linkage.diffusion`): name parts are
 scored by the estimated chance-corrected similarity of their inputs (``c' ** (1 / t)``, without
 unions of parts), joint filters by the estimated Dice of their half-full inputs, so that the cut
@@ -47,11 +54,12 @@ import numpy as np
 from . import similarity
 from .diffusion import diffusion_of, estimated_dice
 from .job_config import LinkJobConfig
+from .config import BIND_ANCHORS
 from .records import FieldData, RecordSet
 from .tokens import MONTH_DAY_WINDOWS
 
 __all__ = ["Comparison", "compare", "to_levels", "date_categories", "agreement_cut", "chance_dice", "level_names",
-           "DATE_CATEGORY_SLICES"]
+           "DATE_CATEGORY_SLICES", "BOUND_LEVELS", "bound_u"]
 
 #: Date categories from the strongest down, with the slices (token kinds) that show each: the
 #: category holds when any of its slices agrees.
@@ -59,8 +67,11 @@ DATE_CATEGORY_SLICES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("exact", ("ymd",)),
     ("day and month swapped", ("year_day_month_set",)),
     ("same day and month, year 1-2 apart", MONTH_DAY_WINDOWS),
-    ("same year only", ("year", "year_of_full_date")),
+    ("same day and month, another year", ("month_day",)),
+    ("same year only", ("year", "year_of_full_date", "year_name_set")),
 )
+#: Levels of a bound role (:mod:`linkage.bind`), lowest first.
+BOUND_LEVELS = ("disagree", "agree")
 #: Share of the way from chance to full agreement at which a slice counts as agreeing.
 AGREEMENT = 0.75
 _CHUNK = 1 << 21
@@ -78,6 +89,8 @@ class Comparison:
 
 def level_names(data: FieldData, config: LinkJobConfig) -> tuple[str, ...]:
     """Names of a field's levels, lowest first."""
+    if data.kind == "bound":
+        return BOUND_LEVELS
     if data.slices:
         return date_categories(data)
     return config.level_names(data.name, data.kind)
@@ -133,6 +146,9 @@ def compare(records: RecordSet, ia: np.ndarray, ib: np.ndarray, config: LinkJobC
         cuts = {kind: agreement_cut(chance_dice(piece, data.present)) for kind, piece in pieces.items()}
         for start in range(0, len(ia), _CHUNK):
             a, b = ia[start : start + _CHUNK], ib[start : start + _CHUNK]
+            if data.kind == "bound":
+                sims[start : start + len(a), f], levels[start : start + len(a), f] = _bound_levels(pieces, cuts, a, b)
+                continue
             column = _similarity(data, a, b, t)
             sims[start : start + len(a), f] = column
             if data.slices:
@@ -170,4 +186,40 @@ def _date_levels(pieces: dict[str, np.ndarray], cuts: dict[str, float], present:
         out[new] = len(offered) - rank
         decided |= agree
     out[~(present[a] & present[b])] = -1
+    return out
+
+
+def _bound_levels(pieces: dict[str, np.ndarray], cuts: dict[str, float], a: np.ndarray,
+                  b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Similarity and level of every pair for a bound role (module docstring): the anchors in
+    :data:`linkage.config.BIND_ANCHORS` order, the first that agrees deciding; ``pieces`` holds
+    each anchor's slice and the role's slice bound to it, by slice kind."""
+    sims = np.full(len(a), np.nan, np.float32)
+    out = np.full(len(a), -1, np.int8)
+    decided = np.zeros(len(a), bool)
+    for anchor in BIND_ANCHORS:
+        bound = next((kind for kind in pieces if kind.startswith(f"{anchor}+")), None)
+        if anchor not in pieces or bound is None:
+            continue
+        piece = pieces[bound]
+        agree = ~decided & (similarity.dice_pairs(pieces[anchor], pieces[anchor], a, b) >= np.float32(cuts[anchor]))
+        use = agree & piece[a].any(axis=1) & piece[b].any(axis=1)
+        dice = similarity.dice_pairs(piece, piece, a[use], b[use])
+        sims[use] = dice
+        out[use] = dice >= np.float32(cuts[bound])
+        decided |= use
+    return sims, out
+
+
+def bound_u(records: RecordSet) -> dict[int, np.ndarray]:
+    """u of every bound role (field index -> [disagree, agree]) from the exports' stated agreement
+    rates (:func:`linkage.bind.agreement_rate`, combined by :func:`linkage.records.record_set`):
+    the linkage unit cannot count agreement among unrelated records itself, by design. Roles
+    without a stated rate are left out (their u then comes from the random pairs)."""
+    out = {}
+    for f, data in enumerate(records.fields):
+        rate = records.bound_agreement.get(data.name) if data.kind == "bound" else None
+        if rate is not None:
+            rate = min(max(float(rate), 1e-6), 1.0 - 1e-6)
+            out[f] = np.array([1.0 - rate, rate])
     return out

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any, Literal
@@ -34,6 +34,10 @@ __all__ = [
     "TOKEN_KINDS",
     "BLOCKING_DERIVATIONS",
     "FieldSpec",
+    "BIND_ANCHORS",
+    "NAME_ANCHOR",
+    "BINDABLE_ROLES",
+    "slice_kinds",
     "HardeningSpec",
     "RecordFilterSpec",
     "BlockingKeySpec",
@@ -101,6 +105,30 @@ BLOCKING_DERIVATIONS: Mapping[str, tuple[str, ...]] = {
     "text": ("value",),
 }
 
+#: The anchors of bound roles (``bind``), each a slice of its own, in the order the linkage unit
+#: tries them: the year of the date with the sorted set of name-part skeletons of the field named
+#: by ``bind_name_field`` (the only anchor of a year-only date), and the exact date with one
+#: skeleton of the record picked by each of two public min-hash orders (a pair of records whose
+#: skeleton sets overlap in a share J picks the same part with probability J). Records sharing
+#: an anchor are one person's records, or namesakes born in the same year, or persons born on the
+#: same day sharing a name part: a bound role never splits a large group. (Measured and rejected:
+#: the exact date or the day/month swap alone, whose groups hold several persons once data is
+#: dense, and the year or year windows: benchmarks/results/lowentropy_study.md.)
+BIND_ANCHORS: tuple[str, ...] = ("year_name_set", "ymd_name_a", "ymd_name_b")
+NAME_ANCHOR = BIND_ANCHORS[0]
+#: Roles that a date field may bind (besides ``attribute.<name>``): the low-entropy codes.
+BINDABLE_ROLES: tuple[str, ...] = ("sex", "nationality")
+
+
+def slice_kinds(token_kinds: Sequence[str], bind: Sequence[str] = ()) -> tuple[str, ...]:
+    """The slices of a split field, in stored order: one per token kind; with bound roles the
+    anchors (:data:`BIND_ANCHORS`), then one per anchor and role as ``"<anchor>+<role>"``
+    (anchors in order, roles in ``bind`` order)."""
+    if not bind:
+        return tuple(token_kinds)
+    return (*token_kinds, *BIND_ANCHORS, *(f"{anchor}+{role}" for anchor in BIND_ANCHORS for role in bind))
+
+
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _AGENCY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _MIN_BITS, _MAX_BITS = 64, 16384
@@ -120,6 +148,13 @@ class FieldSpec:
     the order of ``tokens``), each hashed and hardened on its own, so that the linkage unit can
     compare the kinds one by one (dates by category, see :mod:`linkage.compare`); a value that
     yields no token at all is stored as missing. ``"joint"``: all tokens in one filter.
+
+    ``bind`` (split date fields, with ``bind_name_field``) names low-entropy roles (``sex``,
+    ``nationality``, ``attribute.<name>``) that are encoded only *bound to an anchor*: each anchor
+    (:data:`BIND_ANCHORS`: the date and the name skeletons of the name field ``bind_name_field``)
+    gets a slice of its own, and each anchor and role one more slice holding the keyed hash of the
+    anchor's token with the role's value, so the linkage unit can tell whether two records agree on
+    the role only where they agree on an anchor (:mod:`linkage.bind`).
     """
 
     name: str
@@ -130,15 +165,24 @@ class FieldSpec:
     max_parts: int = 1
     required: bool = False
     layout: Literal["joint", "split"] = "joint"
+    bind: tuple[str, ...] = ()
+    bind_name_field: str | None = None
 
     @property
     def num_bytes(self) -> int:
         return self.num_bits // 8
 
     @property
+    def slice_kinds(self) -> tuple[str, ...]:
+        """Slices of a split field in stored order (:func:`slice_kinds`); empty when joint."""
+        if self.layout != "split":
+            return ()
+        return slice_kinds([kind for kind, _ in self.tokens], self.bind)
+
+    @property
     def slice_bits(self) -> int:
-        """Bits of each token kind's slice (split layout); the whole filter otherwise."""
-        return self.num_bits // len(self.tokens) if self.layout == "split" else self.num_bits
+        """Bits of each slice (split layout); the whole filter otherwise."""
+        return self.num_bits // len(self.slice_kinds) if self.layout == "split" else self.num_bits
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -196,8 +240,15 @@ class Schema:
         raise KeyError(name)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able form (lists for tuples); the input of :meth:`fingerprint`."""
-        return json.loads(json.dumps(asdict(self)))
+        """Plain JSON-able form (lists for tuples); the input of :meth:`fingerprint`. A field's
+        ``bind`` and ``bind_name_field`` are left out when unset (schemas without bound roles keep
+        their fingerprints)."""
+        data = json.loads(json.dumps(asdict(self)))
+        for field in data["fields"]:
+            for key in ("bind", "bind_name_field"):
+                if not field.get(key):
+                    field.pop(key, None)
+        return data
 
     def fingerprint(self) -> str:
         """SHA-256 of the canonical JSON of the schema: equal iff encodings are comparable."""
@@ -333,6 +384,7 @@ def parse_schema(data: Mapping[str, Any], *, source: str = "schema") -> Schema:
     by_name: dict[str, FieldSpec | None] = {r.data.get("name"): None for r in field_readers
                                             if isinstance(r.data.get("name"), str)}
     by_name.update({f.name: f for f in fields})
+    _check_bind_name_fields(field_readers, by_name, problems)
     hardening = _hardening(top.table("hardening", {}), by_name)
     record_filter = _record_filter(top.table("record_filter", None), by_name)
     blocking = tuple(b for b in (_blocking(r, by_name) for r in top.tables("blocking")) if b is not None)
@@ -432,19 +484,67 @@ def _field(r: Reader) -> FieldSpec | None:
         r.problem("max_parts", "applies to 'name' fields only")
     required = r.bool("required", False)
     layout = r.str("layout", "joint", choices=("joint", "split"))
+    bind = _bind(r, kind, layout, sources or ())
+    bind_name_field = r.str("bind_name_field", None)
+    if bind_name_field is not None and not r.has("bind"):
+        r.problem("bind_name_field", "needs 'bind' (the roles to bind)")
     if layout == "split":
+        slices = len(slice_kinds([t for t, _ in sorted(tokens)], bind))
         if kind is not None and kind != "date":
             r.problem("layout", "'split' applies to 'date' fields only")
-        elif num_bits is not None and tokens and num_bits % (16 * len(tokens)):
-            r.problem("num_bits", f"must be a multiple of {16 * len(tokens)} with layout 'split' (one slice of "
-                                  f"whole 16-bit units per token kind, {len(tokens)} kinds)")
+        elif num_bits is not None and tokens and num_bits % (16 * slices):
+            r.problem("num_bits", f"must be a multiple of {16 * slices} with layout 'split' (one slice of whole "
+                                  f"16-bit units per token kind, anchor and bound slice, {slices} slices)")
     r.finish()
     if len(r.problems) != n_problems:
         return None
     return FieldSpec(
         name=name, kind=kind, sources=sources, num_bits=num_bits, tokens=tuple(sorted(tokens)),
-        max_parts=max_parts, required=required, layout=layout,
+        max_parts=max_parts, required=required, layout=layout, bind=bind, bind_name_field=bind_name_field,
     )
+
+
+def _bind(r: Reader, kind: str | None, layout: str | None, sources: Sequence[str]) -> tuple[str, ...]:
+    """The roles a split date field binds (sorted; see FieldSpec); problems recorded in ``r``."""
+    roles = r.str_list("bind", (), allow_single=True)
+    if not roles:
+        return ()
+    if kind != "date" or layout != "split":
+        r.problem("bind", "applies to 'date' fields with layout 'split' only")
+        return ()
+    ok = True
+    for i, role in enumerate(roles):
+        if role.startswith("attribute."):
+            if not _NAME_RE.match(role.removeprefix("attribute.")):
+                r.problem(f"bind[{i}]", "attribute names must be lower-case letters, digits and '_'")
+                ok = False
+        elif role not in BINDABLE_ROLES:
+            r.problem(f"bind[{i}]", f"must be one of {', '.join(BINDABLE_ROLES)} or 'attribute.<name>'")
+            ok = False
+        if role in sources:
+            r.problem(f"bind[{i}]", "is a source of this field already")
+            ok = False
+    if len(set(roles)) != len(roles):
+        r.problem("bind", "names a role twice")
+        ok = False
+    if not r.has("bind_name_field"):
+        r.problem("bind", "needs 'bind_name_field': the name field whose skeletons, with the year, anchor the "
+                          "bound roles (a bound role is only ever compared where the anchor agrees)")
+        ok = False
+    return tuple(sorted(roles)) if ok else ()
+
+
+def _check_bind_name_fields(readers: list[Reader], fields: Mapping[str, FieldSpec | None], problems: list[str]) -> None:
+    """``bind_name_field`` must name a 'name' field of the schema (checked once all are read)."""
+    for r in readers:
+        name = r.data.get("bind_name_field")
+        if not isinstance(name, str) or not name:
+            continue
+        if name not in fields:
+            problems.append(f"{r.at('bind_name_field')}: must name a field of this schema")
+        elif fields[name] is not None and fields[name].kind != "name":
+            problems.append(f"{r.at('bind_name_field')}: must name a 'name' field (the anchor is the year with the "
+                            "set of that field's name skeletons)")
 
 
 def _hardening(r: Reader | None, fields: Mapping[str, FieldSpec | None]) -> HardeningSpec:

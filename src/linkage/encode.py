@@ -10,6 +10,11 @@ the agency-only reference map (local id -> record reference) and the quarantine 
 field, reason code) of rows that could not be encoded. Every input row ends up in exactly one of
 the export or the quarantine. No record value enters a message, a reason or the metadata.
 
+Bound roles (:mod:`linkage.bind`): a role a date field binds (sex, nationality) is normalised
+like a code field (its quarantine and warnings name ``<field>.<role>``) and encoded only as extra
+slices of that date field; the metadata states each bound role's agreement rate
+(``stats.bound_agreement``), an aggregate the linkage unit needs for u.
+
 Consent and payloads (issue #5): with a consent register (required when the config has a
 ``[consent]`` section), rows whose record has no valid ``linkage`` grant at the encoding date are
 not encoded: they go to the quarantine as ``consent, no_linkage_basis``. The scopes of each
@@ -42,7 +47,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import bloom
+from . import bind, bloom
 from .authenticity import envelope_digests
 from ._columns import Column, normalise_field
 from .config import ExportConfig, FieldSpec, Schema
@@ -156,6 +161,7 @@ def encode(
     warnings = (pd.concat([p.warnings for p in parts], ignore_index=True)
                 .sort_values(["row_number", "field"], kind="stable").reset_index(drop=True))
     present = {spec.name: sum(p.present[spec.name] for p in parts) for spec in schema.fields}
+    bound = bind.agreement_rates(schema, [p.bound_counts for p in parts])
     envelopes = table.column("envelopes").combine_chunks()
     recipients = pd.Series(envelopes.flatten().field("recipient").to_numpy(zero_copy_only=False), dtype=object)
     consent_stats = {"register": consent is not None, "payload": config.payload is not None,
@@ -175,7 +181,8 @@ def encode(
         "stats": {"input_rows": n, "quarantined_rows": n - table.num_rows, "present": present,
                   "warnings": {f"{f}.{r}": int(c) for (f, r), c in
                                warnings.groupby(["field", "reason"]).size().items()},
-                  "consent": consent_stats},
+                  "consent": consent_stats,
+                  **({"bound_agreement": bound} if bound else {})},
         "envelope_digests": envelope_digests(config.agency, table),
     }
     export = EncodedExport(table, seal_metadata(table, metadata, secret=secret))
@@ -194,6 +201,7 @@ class _Part:
     refs: list[str]
     present: dict[str, int]
     with_scopes: int
+    bound_counts: dict[str, dict[str, int]]  # bound role column -> records per value (never leaves the agency)
 
 
 def _run_parts(jobs: list[tuple[Any, ...]], workers: int) -> Iterator[_Part]:
@@ -221,6 +229,9 @@ def _encode_part(records: pd.DataFrame, local_ids: pd.Series, row_numbers: np.nd
     for spec in config.schema.fields:
         results[spec.name] = normalise_field(records, config, spec)
         columns[spec.name] = results[spec.name].column
+    for key, attribute in bind.attribute_specs(config.schema):  # bound roles, normalised as codes
+        results[key] = normalise_field(records, config, attribute)
+        columns[key] = results[key].column
     quarantine = _issues(row_numbers, {name: (r.bad_rows, r.bad_reasons) for name, r in results.items()})
     keep = ~id_bad & ~np.isin(row_numbers, quarantine["row_number"].to_numpy())
     warnings = _issues(row_numbers, {name: (r.warn_rows[keep[r.warn_rows]],
@@ -240,7 +251,8 @@ def _encode_part(records: pd.DataFrame, local_ids: pd.Series, row_numbers: np.nd
     table = _ChunkEncoder(config.schema, secret).encode_chunk(columns, refs, envelopes)
     present = {name: col.rows_present() for name, col in columns.items()}
     with_scopes = 0 if scopes is None else int(np.count_nonzero(np.asarray(scopes.value_lengths().fill_null(0))))
-    return _Part(table, quarantine, warnings, kept_ids, refs, present, with_scopes)
+    return _Part(table, quarantine, warnings, kept_ids, refs, present, with_scopes,
+                 bind.value_counts(config.schema, columns))
 
 
 def _library_version() -> str:
@@ -385,20 +397,25 @@ class _ChunkEncoder:
             token_sets = [(k, incidence(spec.kind, token_kind, token_input)) for token_kind, k in spec.tokens]
             rows, item_keys = col.rows, np.asarray(item_keys)
             if spec.layout == "split":  # a slice per token kind; a value without any token is missing
+                names = _slice_names(spec)
                 slices = [_filters(len(values), [token_set], value_salts, salt_texts, self.hashers[unit], None)
-                          for unit, token_set in zip(_slice_names(spec), token_sets)]
+                          for unit, token_set in zip(names, token_sets)]
                 kept = np.logical_or.reduce([s.any(axis=1) for s in slices])[item_keys]
+                units = [(unit, f, item_keys) for unit, f in zip(names, slices)]
+                for unit, b in zip(names[len(slices):], bind.bound_slices(spec, col, columns, item_salts, n_salts)):
+                    units.append((unit, _filters(len(b.pair_salts), [(b.bits_per_token, b.tokens)], b.pair_salts,
+                                                 salt_texts, self.hashers[unit], None), b.pair_of_item))
                 rows, item_keys = rows[kept], item_keys[kept]
-                units = list(zip(_slice_names(spec), slices))
+                units = [(unit, f, index[kept]) for unit, f, index in units]
             else:
                 units = [(spec.name, _filters(len(values), token_sets, value_salts, salt_texts,
-                                              self.hashers[spec.name], None))]
+                                              self.hashers[spec.name], None), item_keys)]
             seeds: list[str] = []
             if schema.hardening.blip_probability > 0:  # seed: record ref (and part index within it)
                 within = np.arange(len(rows)) - np.searchsorted(rows, rows)
                 seeds = [f"{refs[r]}/{i}" if spec.kind == "name" else refs[r]
                          for r, i in zip(rows.tolist(), within.tolist())]
-            stored = np.concatenate([self._blip(unit, self._harden(unit, f)[item_keys], seeds) for unit, f in units],
+            stored = np.concatenate([self._blip(unit, self._harden(unit, f)[index], seeds) for unit, f, index in units],
                                     axis=1)
             arrays[f"f_{spec.name}"] = _field_array(spec.kind, rows, stored, n)
             if spec.name in self.clk_bits:
@@ -500,8 +517,9 @@ def _part_pairs(column: Column, derivation: str) -> tuple[np.ndarray, np.ndarray
 
 
 def _slice_names(spec: FieldSpec) -> list[str]:
-    """Names of the filter units of a split field, one per token kind in schema order."""
-    return [f"{spec.name}/{token_kind}" for token_kind, _ in spec.tokens]
+    """Names of the filter units of a split field, one per slice in stored order (token kinds in
+    schema order, then bound slices)."""
+    return [f"{spec.name}/{kind}" for kind in spec.slice_kinds]
 
 
 def _filter_units(schema: Schema) -> list[tuple[str, int]]:

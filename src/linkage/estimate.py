@@ -41,7 +41,7 @@ Everything is deterministic; cost grows with distinct level patterns, not pairs.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -73,11 +73,14 @@ def choose_anchors(u: Sequence[np.ndarray], observed: Sequence[float], count: in
 
 def estimate_model(levels: np.ndarray, random_levels: np.ndarray, num_levels: Sequence[int], *,
                    fields: Sequence[str], total_pairs: int, max_iter: int = 200, tol: float = 1e-6,
-                   anchors: Sequence[int] | None = None) -> Estimate:
-    """The model of a link job (see the module docstring)."""
+                   anchors: Sequence[int] | None = None, u_fixed: Mapping[int, np.ndarray] | None = None) -> Estimate:
+    """The model of a link job (see the module docstring). ``u_fixed`` gives u for some fields
+    instead of the random pairs (bound roles: :func:`linkage.compare.bound_u`)."""
     num_levels = tuple(num_levels)
     fields = tuple(fields)
     u = score.estimate_u(random_levels, num_levels, fields=fields)
+    if u_fixed:
+        u = tuple(np.asarray(u_fixed[f], np.float64) if f in u_fixed else dist for f, dist in enumerate(u))
     if len(levels) == 0:  # nothing to fit: every record is a person of its own
         model = score.FSModel(fields=fields, m=u, u=u, prior=0.5, notes=("no candidate pairs: nothing was fitted",))
         return Estimate(model, {"u": "random pairs", "random_pairs": int(len(random_levels)), "sessions": []})
@@ -136,6 +139,7 @@ def estimate_model(levels: np.ndarray, random_levels: np.ndarray, num_levels: Se
                     converged=all(s.get("converged", True) for s in sessions),
                     final_change=max((s.get("final_change", 0.0) for s in sessions), default=0.0))
     report = {"u": "random pairs", "random_pairs": int(len(random_levels)),
+              **({"u_stated_by_exports": sorted(fields[f] for f in u_fixed)} if u_fixed else {}),
               "anchors": [fields[a] for a in anchors], "sessions": sessions,
               "prior": {"all_pairs": prior, "source": source, "total_pairs": int(total_pairs),
                         "expected_matches": round(prior * total_pairs, 3),

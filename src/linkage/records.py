@@ -9,13 +9,15 @@ Only encodings are read; no secret is needed or used.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .bind import comparison_name
 from .block import key_codes
+from .config import BIND_ANCHORS, slice_kinds
 from .encoded import EncodedExport, binary_matrix, block_column, field_column
 from .errors import IntegrityError
 
@@ -26,7 +28,9 @@ __all__ = ["FieldData", "RecordSet", "record_set"]
 class FieldData:
     """Filters of one field. Name fields: ``filters`` (n, max_parts, bytes) and ``present``
     (n, max_parts); other fields: (n, bytes) and (n,). ``slices`` (split layout): the token kind
-    of each slice and its byte range in a filter, in order; empty for a joint filter."""
+    of each slice and its byte range in a filter, in order; empty for a joint filter. A bound
+    role of a date (kind ``"bound"``, :mod:`linkage.bind`) shares the date's filters and lists
+    the anchor slices and the role's bound slices."""
 
     name: str
     kind: str
@@ -54,6 +58,7 @@ class RecordSet:
     schema: Mapping[str, object]
     schema_fingerprint: str
     key_check_value: str
+    bound_agreement: Mapping[str, float] = field(default_factory=dict)  # bound role -> stated agreement rate
 
     @property
     def n(self) -> int:
@@ -99,7 +104,9 @@ def record_set(exports: Sequence[EncodedExport], names: Sequence[str] | None = N
             filters, present = _parts_matrix(column, int(spec.get("max_parts", 5)))
         else:
             filters, present = binary_matrix(column).copy(), column.is_valid().to_numpy(zero_copy_only=False)
-        fields.append(FieldData(spec["name"], spec["kind"], filters, present, _slices(spec, filters.shape[-1])))
+        data = FieldData(spec["name"], spec["kind"], filters, present, _slices(spec, filters.shape[-1]))
+        fields.append(data)
+        fields += _bound_fields(data, spec.get("bind") or ())
     clk = clk_present = None
     if "clk" in exports[0].table.column_names:
         column = _concat(exports, "clk")
@@ -109,16 +116,39 @@ def record_set(exports: Sequence[EncodedExport], names: Sequence[str] | None = N
         rows, digests = _list_rows(_concat(exports, block_column(key["name"])))
         keys[key["name"]] = (rows, key_codes(digests))
     return RecordSet(tuple(e.agency for e in exports), source, refs, tuple(fields), clk, clk_present, keys,
-                     schema, exports[0].schema_fingerprint, exports[0].key_check_value)
+                     schema, exports[0].schema_fingerprint, exports[0].key_check_value, _bound_agreement(exports))
+
+
+def _bound_agreement(exports: Sequence[EncodedExport]) -> dict[str, float]:
+    """Each bound role's agreement rate stated by the exports (``stats.bound_agreement``), their
+    mean weighted by records; roles some export does not state are left out."""
+    stated = [(e.record_count, (e.metadata.get("stats") or {}).get("bound_agreement") or {}) for e in exports]
+    names = set.intersection(*(set(rates) for _, rates in stated)) if stated else set()
+    out = {}
+    for name in sorted(names):
+        pairs = [(n, rates[name]) for n, rates in stated if rates[name] is not None]
+        if pairs and sum(n for n, _ in pairs):
+            out[name] = sum(n * float(r) for n, r in pairs) / sum(n for n, _ in pairs)
+    return out
 
 
 def _slices(spec: Mapping[str, object], width: int) -> tuple[tuple[str, int, int], ...]:
     """Byte ranges of the token kinds' slices of a split field (stored width ``width`` bytes)."""
     if spec.get("layout") != "split":
         return ()
-    kinds = [kind for kind, _ in spec["tokens"]]  # type: ignore[union-attr]
+    kinds = slice_kinds([kind for kind, _ in spec["tokens"]], spec.get("bind") or ())  # type: ignore[union-attr,arg-type]
     step = width // len(kinds)
     return tuple((kind, i * step, (i + 1) * step) for i, kind in enumerate(kinds))
+
+
+def _bound_fields(date: FieldData, bind: Sequence[str]) -> list[FieldData]:
+    """One comparison column per bound role of a split date (:mod:`linkage.bind`): kind
+    ``"bound"``, the date's filters, and the slices of the anchors and of the role bound to them."""
+    out = []
+    for role in bind:
+        slices = tuple(s for s in date.slices if s[0] in BIND_ANCHORS or s[0].endswith(f"+{role}"))
+        out.append(FieldData(comparison_name(date.name, role), "bound", date.filters, date.present, slices))
+    return out
 
 
 def _concat(exports: Sequence[EncodedExport], column: str) -> pa.Array:

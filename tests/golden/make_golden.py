@@ -12,8 +12,9 @@ Inputs (all in this folder, never edited): ``input.csv``, ``export.toml`` with `
 (a frozen copy of the example schema) and ``export_hardened.toml`` with ``schema_hardened.toml``
 (every hardening option on), ``input_names.csv`` with ``export_names.toml`` and
 ``schema_names.toml`` (cross-script names, particles, compounds and titles through every name
-and date token kind and name blocking derivation), the project secret ``bytes(range(32))`` and
-a fixed creation time.
+and date token kind and name blocking derivation), ``export_bound.toml`` with
+``schema_bound.toml`` (a frozen copy of the shipped schema with sex and nationality bound to
+anchors, :mod:`linkage.bind`), the project secret ``bytes(range(32))`` and a fixed creation time.
 
 History: the v1 vectors were re-pinned before any release when issue #3 settled the name, date
 and nationality rules (they are part of the format: the same input must give the same bytes),
@@ -21,7 +22,8 @@ and once more in the same unreleased series for Somali ``c`` = ʿayn spellings (
 ``ali``: one father's name of the names case), and for the ``folded_final`` name token kind
 (added to ``schema_names.toml``, which covers every name token kind; only the names case
 changed). Issue #8 re-pinned v2 (unreleased) for record references fresh per export, rows in
-keyed order and no ``scopes`` column. From now on a failing golden test means a format change.
+keyed order, no ``scopes`` column and the diffusion default, and added the "bound" case (bound
+roles). From now on a failing golden test means a format change.
 
 Usage::
 
@@ -47,7 +49,7 @@ GOLDEN_FILE = HERE / f"encode_v{FORMAT_VERSION}.json"
 SECRET = ProjectSecret(bytes(range(32)))
 CREATED = datetime(2024, 1, 1, tzinfo=timezone.utc)
 CASES = {"plain": ("export.toml", "input.csv"), "hardened": ("export_hardened.toml", "input.csv"),
-         "names": ("export_names.toml", "input_names.csv")}
+         "names": ("export_names.toml", "input_names.csv"), "bound": ("export_bound.toml", "input.csv")}
 
 
 def _hex(value: Any) -> Any:

@@ -17,23 +17,30 @@ a leaked register; :func:`public_sample` reads a table whose columns are named b
 ``nationality``, ``place``), and the *truth* of an encoded export (benchmarks and tests only:
 :func:`plain_side_of_frame` with the agency's own config). Both are normalised with the library's
 own normalisers (:mod:`linkage.names`, :mod:`linkage.normalize`), as the encoder does.
+
+A split field also has one column per slice (``f_<field>/<slice kind>``, as
+:func:`linkage.audit._view.lu_view` cuts the filters), bound slices included
+(:mod:`linkage.bind`: the anchor's token with the role's value); the field's own key is then
+the union of its slices' tokens. ``attributes`` holds every bound role's normalised value per
+record (``""`` = missing), the truth the bound-role attacks are scored against.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._columns import Column, normalise_field
-from ..config import DateSpec, ExportConfig, InputSpec, ROLE_KINDS, Schema
+from ..bind import anchor_tokens, attribute_specs, bound_token, column_name
+from ..config import DateSpec, ExportConfig, FieldSpec, InputSpec, ROLE_KINDS, Schema
 from ..encoded import block_column, field_column
 from ..errors import DataError
 from ..normalize import DateValue
-from ..tokens import blocking_values, part_pairs, value_tokens
+from ..tokens import blocking_values, date_array, part_pairs, value_tokens
 
 __all__ = ["PlainColumn", "PlainSide", "plain_side", "plain_side_of_frame", "public_sample", "concat_sides",
            "key_tokens", "PUBLIC_DATE_FORMATS"]
@@ -61,6 +68,7 @@ class PlainSide:
     n_records: int
     columns: Mapping[str, PlainColumn]
     years: Mapping[str, np.ndarray]  # export column of a date field -> birth year per record (0 = missing)
+    attributes: Mapping[str, np.ndarray] = field(default_factory=dict)  # bound role -> value per record ("")
 
 
 def key_tokens(key: str) -> list[tuple[str, str]]:
@@ -106,8 +114,14 @@ def plain_side(columns: Mapping[str, Column], n_records: int, schema: Schema) ->
             cache: dict[tuple[int, str], str] = {}
             keys = np.asarray([cache.setdefault((c, s), _value_key(spec.kind, spec.tokens, col.values[c], s))
                                for c, s in zip(col.codes.tolist(), salt_items.tolist())], dtype=object)
-        out[field_column(spec.name)] = PlainColumn(field_column(spec.name), col.rows.astype(np.int64), keys)
         field_keys[spec.name] = keys
+        if spec.layout == "split":
+            slices = _slice_keys(spec, col, columns, salts if salt_items is not None else None)
+            out.update({f"{field_column(spec.name)}/{kind}": PlainColumn(f"{field_column(spec.name)}/{kind}",
+                                                                          col.rows.astype(np.int64), k)
+                        for kind, k in slices.items()})
+            keys = _joined(list(slices.values()), len(col.rows))
+        out[field_column(spec.name)] = PlainColumn(field_column(spec.name), col.rows.astype(np.int64), keys)
         if spec.kind == "date":
             per_row = np.zeros(n_records, np.int64)
             per_row[col.rows] = np.asarray([v.year for v in col.values] + [0], np.int64)[col.codes]
@@ -116,7 +130,51 @@ def plain_side(columns: Mapping[str, Column], n_records: int, schema: Schema) ->
         out["clk"] = _record_keys(columns, field_keys, n_records, [n for n, _ in schema.record_filter.bits_per_token])
     for key in schema.blocking:
         out[block_column(key.name)] = _blocking_keys(columns, schema, key.components, key.name, n_records)
-    return PlainSide(n_records, out, years)
+    attributes = {}
+    for key, attribute in attribute_specs(schema):
+        role = attribute.sources[0]
+        if key in columns and role not in attributes:
+            col = columns[key]
+            per_record = np.full(n_records, "", dtype=object)
+            per_record[col.rows] = np.asarray([str(v) for v in col.values] + [""], dtype=object)[col.codes]
+            attributes[role] = per_record
+    return PlainSide(n_records, out, years, attributes)
+
+
+def _slice_keys(spec: FieldSpec, col: Column, columns: Mapping[str, Column],
+                salts: np.ndarray | None) -> dict[str, np.ndarray]:
+    """Per slice of a split field, the key of each of its items (``kind=token``, salted as the
+    encoder salts the field; ``""`` for an empty slice)."""
+    item_salts = salts[col.rows] if salts is not None else np.full(len(col.rows), "", dtype=object)
+    prefix = np.asarray([f"{s}\x1f" if s else "" for s in item_salts.tolist()], dtype=object)
+    anchors: dict[str, list[str]] = {}
+    out: dict[str, np.ndarray] = {}
+    for kind, _ in spec.tokens:  # date token kinds give at most one token (year_window two: joined)
+        tokens = [_TOKEN_SEP.join(sorted(value_tokens(spec.kind, kind, v))) for v in col.values]
+        anchors[kind] = [tokens[c] for c in col.codes.tolist()]
+    if spec.bind_name_field is not None and spec.bind and spec.bind_name_field in columns:
+        dates = date_array(col.values)[col.codes] if len(col.codes) else np.zeros((0, 4), np.int64)
+        anchors.update(anchor_tokens(dates, col.rows, columns[spec.bind_name_field]))
+    for kind in spec.slice_kinds:
+        anchor, plus, role = kind.partition("+")
+        if not plus:
+            tokens = anchors.get(kind, [""] * len(col.rows))
+        else:
+            values = np.full(col.n_rows, "", dtype=object)
+            attr = columns.get(column_name(spec.name, role))
+            if attr is not None:
+                values[attr.rows] = np.asarray([str(v) for v in attr.values] + [""], dtype=object)[attr.codes]
+            tokens = [bound_token(t, v) if t and v else "" for t, v in
+                      zip(anchors.get(anchor, [""] * len(col.rows)), values[col.rows].tolist())]
+        out[kind] = np.asarray([_TOKEN_SEP.join(f"{kind}{_KIND_SEP}{p}{one}" for one in t.split(_TOKEN_SEP))
+                                if t else "" for p, t in zip(prefix.tolist(), tokens)], dtype=object)
+    return out
+
+
+def _joined(slice_keys: list[np.ndarray], n: int) -> np.ndarray:
+    """The whole filter's key of each item: its slices' tokens, sorted."""
+    return np.asarray([_TOKEN_SEP.join(sorted(t for k in ks if k for t in k.split(_TOKEN_SEP)))
+                       for ks in zip(*slice_keys)] if slice_keys else [""] * n, dtype=object)
 
 
 def _record_keys(columns: Mapping[str, Column], field_keys: Mapping[str, np.ndarray], n: int,
@@ -165,6 +223,7 @@ def _blocking_keys(columns: Mapping[str, Column], schema: Schema, components: Se
 def plain_side_of_frame(frame: pd.DataFrame, config: ExportConfig, keep: np.ndarray | None = None) -> PlainSide:
     """Plaintext keys of an agency's table read with its own export config (rows in ``keep`` only)."""
     columns = {spec.name: normalise_field(frame, config, spec).column for spec in config.schema.fields}
+    columns.update({key: normalise_field(frame, config, spec).column for key, spec in attribute_specs(config.schema)})
     n = len(frame)
     if keep is not None:
         columns = {name: col.take(keep) for name, col in columns.items()}
@@ -200,4 +259,8 @@ def concat_sides(sides: Sequence[PlainSide]) -> PlainSide:
     years = {}
     for name in dict.fromkeys(n for s in sides for n in s.years):
         years[name] = np.concatenate([s.years.get(name, np.zeros(s.n_records, np.int64)) for s in sides])
-    return PlainSide(int(offsets[-1]), columns, years)
+    attributes = {}
+    for name in dict.fromkeys(n for s in sides for n in s.attributes):
+        attributes[name] = np.concatenate([s.attributes.get(name, np.full(s.n_records, "", dtype=object))
+                                           for s in sides])
+    return PlainSide(int(offsets[-1]), columns, years, attributes)

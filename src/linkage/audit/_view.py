@@ -13,6 +13,11 @@ renames or adds columns:
 * columns named ``bk_*`` (or lists of 16-byte values) are keyed digests (``"digest_list"``): no
   bit structure, but equal values still give equal digests.
 
+A split field (its layout stated in the public schema) is also cut into its slices, each a
+``"filter"`` column of its own named ``<column>/<slice kind>`` (e.g. ``f_birth_date/year``,
+``f_birth_date/ymd+sex``): the attacker knows the layout, so every slice is attacked by itself.
+Slices cut from a stored filter whose width is not a multiple of the slice count are not added.
+
 Each column is a list of *items* (one per present value; several per record for lists) with the
 record each belongs to (``owners``) and its *class*: items with byte-identical encodings share a
 class id. Records of several exports are numbered one after the other (``export_of``). Nothing
@@ -32,7 +37,8 @@ import pyarrow as pa
 from ..config import BlockingKeySpec, FieldSpec, HardeningSpec, RecordFilterSpec, Schema
 from ..encoded import EncodedExport, binary_matrix
 
-__all__ = ["ColumnKind", "EncodedColumn", "EncodedView", "lu_view", "schema_from_metadata", "distinct_rows"]
+__all__ = ["ColumnKind", "EncodedColumn", "EncodedView", "lu_view", "schema_from_metadata", "distinct_rows",
+           "slice_columns"]
 
 ColumnKind = Literal["filter", "filter_list", "digest_list"]
 _DIGEST_BYTES = 16
@@ -151,7 +157,32 @@ def lu_view(exports: Sequence[EncodedExport]) -> EncodedView:
     export_of = np.repeat(np.arange(len(tables)), sizes)
     agencies = tuple(str(e.metadata.get("agency", f"export{i}")) for i, e in enumerate(exports))
     schema = schema_from_metadata(exports[0].metadata) if exports else None
+    for spec in schema.fields if schema is not None else ():
+        col = columns.get(f"f_{spec.name}")
+        if spec.layout == "split" and col is not None and col.kind == "filter":
+            columns.update({c.name: c for c in slice_columns(col, spec.slice_kinds)})
     return EncodedView(int(offsets[-1]), columns, export_of, agencies, schema, tables)
+
+
+def slice_columns(col: EncodedColumn, kinds: Sequence[str]) -> list[EncodedColumn]:
+    """The slices of a split filter column, one column each (``<name>/<kind>``; empty slices are
+    no items). None when the stored width does not divide into ``len(kinds)`` slices."""
+    width = col.distinct.shape[1]
+    if not kinds or width % len(kinds):
+        return []
+    step = width // len(kinds)
+    out = []
+    for i, kind in enumerate(kinds):
+        piece = col.distinct[:, i * step : (i + 1) * step]
+        nonempty = piece.any(axis=1)
+        distinct, inverse = distinct_rows(piece[nonempty])
+        class_of = np.full(len(piece), -1, np.int64)
+        class_of[nonempty] = inverse
+        per_item = class_of[col.classes]
+        keep = per_item >= 0
+        out.append(EncodedColumn(f"{col.name}/{kind}", "filter", col.n_records, col.owners[keep], per_item[keep],
+                                 distinct))
+    return out
 
 
 def schema_from_metadata(metadata: Mapping[str, Any]) -> Schema | None:
@@ -162,7 +193,9 @@ def schema_from_metadata(metadata: Mapping[str, Any]) -> Schema | None:
     try:
         fields = tuple(FieldSpec(name=f["name"], kind=f["kind"], sources=tuple(f["sources"]),
                                  num_bits=int(f["num_bits"]), tokens=tuple((str(k), int(b)) for k, b in f["tokens"]),
-                                 max_parts=int(f.get("max_parts", 1)), required=bool(f.get("required", False)))
+                                 max_parts=int(f.get("max_parts", 1)), required=bool(f.get("required", False)),
+                                 layout=f.get("layout", "joint"), bind=tuple(f.get("bind") or ()),
+                                 bind_name_field=f.get("bind_name_field"))
                        for f in data["fields"])
         rf = data.get("record_filter")
         record_filter = None if rf is None else RecordFilterSpec(

@@ -16,6 +16,8 @@ Contract
   lean to q-grams); the notes give the known classes' share of the items and the share of the
   other items named right;
 * ``graph``: graph matching on every q-gram column, anchored by the confident frequency ranks;
+* ``bound``: the attacks on roles bound to anchors (:mod:`linkage.audit.bound`: subgroup sizes,
+  colouring, frequency of the bound slices, date shape), scored on the role's value;
 
 and only then scores the guesses against ``truth`` (the same records' plaintext, in export
 order; :mod:`linkage.audit._truth`). ``real`` marks the records that are people (dummy records
@@ -40,7 +42,9 @@ from ..encoded import EncodedExport
 from ._plain import PlainSide
 from ._truth import ItemTruth, item_truth, record_shares
 from ._view import EncodedColumn, EncodedView, lu_view
+from .bound import bound_attacks
 from .dates import recover_years
+from .years import YEAR_SLICES, recover_years_split
 from .frequency import align_frequencies, denoise
 from ..diffusion import diffusion_of
 from .graph import match_graphs
@@ -50,7 +54,7 @@ from .selftest import blocking_components, dice_bits_of, field_of, flip_probabil
 
 __all__ = ["AttackFigure", "AttackReport", "run_attacks", "ATTACKS"]
 
-ATTACKS = ("frequency", "dates", "patterns", "graph")
+ATTACKS = ("frequency", "dates", "bound", "patterns", "graph")
 LOW_ENTROPY_VALUES = 64  # at most this many distinct public values: report accuracy and advantage
 Progress = Callable[[str], None]
 
@@ -157,6 +161,8 @@ def run_attacks(exports: Sequence[EncodedExport], public: PlainSide, truth: Plai
             figures += _frequency(view, public, scorers)
         elif attack == "dates":
             figures += _dates(view, public, truth, real, scorers)
+        elif attack == "bound":
+            figures += _bound(view, public, truth, real)
         elif attack == "patterns":
             figures += _patterns(view, public, scorers, known_seeds)
         else:
@@ -245,28 +251,43 @@ def _dates(view: EncodedView, public: PlainSide, truth: PlainSide, real: np.ndar
         known = years[years > 0]
         prior_year = int(np.bincount(known).argmax()) if len(known) else 0
         prior = float(np.mean(true_years[mask] == prior_year)) if mask.any() else 0.0
-        attack = recover_years(col, years)
-        guessed = attack.item_years(col)[mask]
+        split_layout = any(f"{name}/{kind}" in view.columns for kind in YEAR_SLICES)
+        if split_layout:  # split slices: format v2
+            split = recover_years_split(view, name, years)
+            guessed, groups = split.year[col.owners][mask], split.group[col.owners][mask]
+            assigned = split.assigned
+            note = (f"{split.groups} year groups (largest {split.largest_group:.4f} of records), {split.chains} "
+                    f"chains through window slices (longest {split.largest_chain} groups), {split.oriented:.4f} "
+                    f"of records in chains of known direction and year mod 3")
+        else:
+            attack = recover_years(col, years)
+            guessed, groups = attack.item_years(col)[mask], attack.class_group[col.classes][mask]
+            assigned = attack.assigned
+            note = (f"{attack.n_bases} base filters, {len(attack.group_year)} year groups, "
+                    f"{attack.via_containment:.4f} of items placed by containment")
         share = float(np.mean(guessed == true_years[mask])) if mask.any() else 0.0
         near = float(np.mean(np.abs(guessed - true_years[mask]) <= 1)) if mask.any() else 0.0
         out.append(AttackFigure("dates: birth year (structure)", name, int(mask.sum()), round(share, 4),
                                 prior=round(prior, 4), advantage_pp=round(100 * (share - prior), 2),
-                                estimated=round(attack.assigned, 4), low_entropy=True,
-                                note=f"{attack.n_bases} base filters, {len(attack.group_year)} year groups, "
-                                     f"{attack.via_containment:.4f} of items placed by containment; "
-                                     f"within one year: {near:.4f}"))
-        groups = attack.class_group[col.classes][mask]
+                                estimated=round(assigned, 4), low_entropy=True,
+                                note=f"{note}; within one year: {near:.4f}"))
+        if split_layout:
+            out.append(_with_digests(view, name, years, col.owners, mask, true_years, prior))
         placed = groups >= 0
         out.append(AttackFigure("dates: year groups (purity)", name, int(mask.sum()),
                                 round(_purity(groups[placed], true_years[mask][placed]), 4),
                                 note="share of records in their group's majority birth year"))
-        if name in public.columns:
-            al = align_frequencies(col, public.columns[name])
-            guessed = np.asarray([_year_of_key(k) for k in al.item_guesses(col).tolist()], np.int64)
+        aligned = f"{name}/year" if f"{name}/year" in view.columns else name  # v2: the year slice itself
+        if aligned in public.columns:
+            acol = view.columns[aligned] if aligned != name else col
+            al = align_frequencies(acol, public.columns[aligned])
+            per_record = np.zeros(view.n_records, np.int64)
+            per_record[acol.owners] = [_year_of_key(k) for k in al.item_guesses(acol).tolist()]
+            guessed = per_record[col.owners]
             share = float(np.mean(guessed[mask] == true_years[mask])) if mask.any() else 0.0
-            out.append(AttackFigure("frequency: birth year", name, int(mask.sum()), round(share, 4),
+            out.append(AttackFigure("frequency: birth year", aligned, int(mask.sum()), round(share, 4),
                                     prior=round(prior, 4), advantage_pp=round(100 * (share - prior), 2),
-                                    low_entropy=True))
+                                    low_entropy=True, note="group sizes ranked against the sample's years"))
         for bk_name, bk in view.columns.items():
             if bk.kind != "digest_list":
                 continue
@@ -278,6 +299,41 @@ def _dates(view: EncodedView, public: PlainSide, truth: PlainSide, real: np.ndar
                                         round(_purity(groups[have], truth.years[name][have]), 4),
                                         note=f"{int((sizes > 0).sum())} groups of records sharing digests, "
                                              f"largest {int(sizes.max())} records"))
+    return out
+
+
+def _with_digests(view: EncodedView, name: str, years: np.ndarray, owners: np.ndarray, mask: np.ndarray,
+                  true_years: np.ndarray, prior: float) -> AttackFigure:
+    """The v2 year attack with the groups ordered through blocking-key digests and cross-year
+    slices instead of windows."""
+    attack = recover_years_split(view, name, years, digests=True)
+    share = float(np.mean(attack.year[owners][mask] == true_years[mask])) if mask.any() else 0.0
+    near = float(np.mean(np.abs(attack.year[owners][mask] - true_years[mask]) <= 1)) if mask.any() else 0.0
+    return AttackFigure("dates: birth year (no windows)", name, int(mask.sum()), round(share, 4),
+                        prior=round(prior, 4), advantage_pp=round(100 * (share - prior), 2), low_entropy=True,
+                        note=f"groups ordered through blocking-key digests and day-and-month slices, not windows "
+                             f"(their excess over chance); {attack.chains} chains, longest {attack.largest_chain} "
+                             f"groups; within one year: {near:.4f}")
+
+
+def _bound(view: EncodedView, public: PlainSide, truth: PlainSide, real: np.ndarray) -> list[AttackFigure]:
+    """Bound roles' value guesses per attack against the truth (real records with a value)."""
+    out = []
+    for bg in bound_attacks(view, public):
+        values = truth.attributes.get(bg.role)
+        if values is None:
+            continue
+        mask = real & (values != "")
+        prior = float(np.mean(values[mask] == bg.prior_value)) if mask.any() else 0.0
+        for attack, guesses in bg.guesses.items():
+            share = float(np.mean(guesses[mask] == values[mask])) if mask.any() else 0.0
+            note = bg.notes.get(attack, "")
+            if attack == "colouring":
+                note = (f"{bg.structures} structures; the largest holds {bg.largest_structure:.4f} of the records "
+                        f"with a bound class")
+            out.append(AttackFigure(f"bound: {attack}", bg.field, int(mask.sum()), round(share, 4),
+                                    prior=round(prior, 4), advantage_pp=round(100 * (share - prior), 2),
+                                    low_entropy=True, note=note))
     return out
 
 

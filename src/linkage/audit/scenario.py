@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .. import io, synth
-from ..config import ExportConfig, HardeningSpec
+from ..config import ExportConfig, HardeningSpec, Schema
 from ..encode import encode
 from ..encoded import EncodedExport
 from ..keys import ProjectSecret
@@ -70,16 +70,19 @@ def _export_rows(frame: pd.DataFrame, config: ExportConfig, reference_map: pd.Da
 
 
 def synthetic_scenario(persons: int, *, seed: int = 1, public_seed: int = 2, dummies: float = 0.0,
-                       hardening: HardeningSpec | None = None, secret: ProjectSecret | None = None) -> Scenario:
+                       hardening: HardeningSpec | None = None, secret: ProjectSecret | None = None,
+                       schema: Schema | None = None) -> Scenario:
     """Encoded synthetic exports with truth and a public sample (see the module docstring).
 
-    ``hardening`` replaces the shipped schema's hardening (for what-if runs of the attacks)."""
+    ``schema`` replaces the shipped schema and ``hardening`` its hardening (what-if runs)."""
     if public_seed == seed:
         raise ValueError("'public_seed' must differ from 'seed': the attacker's sample is other people")
     seconds: dict[str, float] = {}
     start = time.perf_counter()
     data = synth.generate(persons, seed=seed)
     configs = agency_configs(data)
+    if schema is not None:
+        configs = {a: dataclasses.replace(c, schema=schema) for a, c in configs.items()}
     if hardening is not None:
         configs = {a: dataclasses.replace(c, schema=dataclasses.replace(c.schema, hardening=hardening))
                    for a, c in configs.items()}

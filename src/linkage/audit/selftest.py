@@ -42,6 +42,7 @@ from ._plain import PlainSide, public_sample
 from ._view import EncodedColumn, EncodedView, lu_view
 from ..diffusion import diffusion_of
 from .dates import recover_years, subset_structure
+from .years import YEAR_SLICES, recover_years_split
 from .frequency import align_frequencies, denoise
 from .graph import match_graphs
 from .patterns import mine_patterns
@@ -197,10 +198,15 @@ def _profile(col: EncodedColumn) -> ColumnProfile:
 
 def _date_groups(view: EncodedView) -> np.ndarray | None:
     """Per record: its year group from the nested structure of a date column (-1: none)."""
-    candidates = [n for n, c in view.columns.items() if c.kind == "filter"
+    candidates = [n for n, c in view.columns.items() if c.kind == "filter" and "/" not in n
                   and (field_of(view.schema, n) is None or field_of(view.schema, n).kind == "date")]
     best = None
     for name in candidates:
+        if any(f"{name}/{kind}" in view.columns for kind in YEAR_SLICES):  # split slices: the year groups
+            split = recover_years_split(view, name, np.zeros(0, np.int64))
+            if split.groups and (best is None or split.assigned > best[0]):
+                best = (split.assigned, split.group)
+            continue
         col = view.columns[name]
         attack = recover_years(col, np.zeros(0, np.int64))
         if attack.n_bases and (best is None or attack.assigned > best[0]):
@@ -283,7 +289,12 @@ def _expectations(view: EncodedView, public: PlainSide) -> list[Expectation]:
             out.append(Expectation("frequency", name, round(al.expected_share, 4),
                                    f"top-10 encodings named right: {al.expected_top_share():.2f} (estimated)"))
     for name, years in public.years.items():
-        if name in view.columns:
+        if any(f"{name}/{kind}" in view.columns for kind in YEAR_SLICES):  # split slices (format v2)
+            split = recover_years_split(view, name, years)
+            out.append(Expectation("dates: birth year (structure)", name, round(split.assigned, 4),
+                                   f"{split.groups} year groups; {split.chains} chains through window slices "
+                                   f"(longest {split.largest_chain} groups)"))
+        elif name in view.columns:
             attack = recover_years(view.columns[name], years)
             out.append(Expectation("dates: birth year (structure)", name, round(attack.assigned, 4),
                                    f"{len(attack.group_year)} year groups; adjacent years share "
