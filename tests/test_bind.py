@@ -17,7 +17,7 @@ import pytest
 from linkage import io
 from linkage.bind import agreement_rate, anchor_tokens
 from linkage.compare import BOUND_LEVELS, bound_u, compare
-from linkage.config import BIND_ANCHORS, parse_schema, slice_kinds
+from linkage.config import BIND_ANCHORS, KEYED_ANCHORS, parse_schema, slice_kinds
 from linkage.encode import encode
 from linkage.errors import ConfigError
 from linkage.job_config import parse_link_job
@@ -82,6 +82,30 @@ def test_bind_is_validated_with_paths(shipped_data, mutate, path, fragment):
     if path is None:
         assert parse_schema(data).field("birth_date").bind == ("sex",)
         return
+    problems = _problems(data)
+    assert any(p.startswith(f"{path}:") and fragment in p for p in problems), problems
+
+
+def test_keyed_anchor_parses_after_the_bound_anchors(shipped_data):
+    data = copy.deepcopy(shipped_data)
+    _date(data).update(tokens={"ymd": 8, "year_day_month_set": 8, "month_day": 8}, anchors=["year_name_keyed"])
+    spec = parse_schema(data).field("birth_date")
+    assert spec.anchors == KEYED_ANCHORS
+    assert spec.slice_kinds[3:7] == (*BIND_ANCHORS, "year_name_keyed") and len(spec.slice_kinds) == 13
+    assert _date(parse_schema(data).to_dict())["anchors"] == ["year_name_keyed"]
+    assert "anchors" not in _date(parse_schema(shipped_data).to_dict())  # unset: fingerprints kept
+
+
+@pytest.mark.parametrize(("mutate", "path", "fragment"), [
+    (lambda d: _date(d).update(anchors=["year_name_public"]), "fields[2].anchors[0]", "must be one of year_name_keyed"),
+    (lambda d: _date(d).update(anchors=["year_name_keyed"] * 2), "fields[2].anchors", "twice"),
+    (lambda d: (_date(d).pop("bind"), _date(d).pop("bind_name_field"), _date(d).update(anchors="year_name_keyed")),
+     "fields[2].anchors", "needs 'bind'"),
+    (lambda d: _date(d).update(anchors=["year_name_keyed"]), "fields[2].num_bits", "multiple of 224"),
+], ids=["unknown", "twice", "no-bind", "num-bits"])
+def test_anchors_are_validated_with_paths(shipped_data, mutate, path, fragment):
+    data = copy.deepcopy(shipped_data)
+    mutate(data)
     problems = _problems(data)
     assert any(p.startswith(f"{path}:") and fragment in p for p in problems), problems
 
@@ -166,6 +190,21 @@ def test_min_hash_anchor_matches_records_holding_a_subset_of_the_parts():
     for anchor in BIND_ANCHORS[1:]:  # the same part is picked when it is first in the order
         first = min(["mhmd", "hsn"], key=rank[anchor])
         assert (tokens[anchor][0] == tokens[anchor][1]) == (first == "mhmd")
+
+
+def test_keyed_anchor_picks_one_skeleton_by_a_secret_order():
+    from linkage._columns import Column
+
+    parts = ["mohammad", "hassan", "ali", "omar", "karim", "yusuf"]
+    names = Column(2, np.array([0] * 6 + [1, 1]), np.arange(8) % 6, parts)  # row 0: all six; row 1: two
+    dates = np.array([[1990, 7, 14, 0], [1990, 0, 0, 0]])
+    picks = {key: anchor_tokens(dates, np.array([0, 1]), names, KEYED_ANCHORS, key)["year_name_keyed"]
+             for key in (None, *(bytes([k]) * 32 for k in range(8)))}
+    for tokens in picks.values():  # one token per record: the year and one of its skeletons
+        assert all(t.startswith("ynk:1990|") and " " not in t for t in tokens)
+    assert len({t[0] for t in picks.values()}) > 1  # the key decides the pick (the attacker lacks it)
+    assert picks[None] == anchor_tokens(dates, np.array([0, 1]), names, KEYED_ANCHORS)["year_name_keyed"]
+    assert "year_name_keyed" not in anchor_tokens(dates, np.array([0, 1]), names)  # only where asked
 
 
 # -------------------------------------------------------------------------------- comparison

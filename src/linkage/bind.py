@@ -13,7 +13,19 @@ own. The field gets one slice per *anchor* (:data:`linkage.config.BIND_ANCHORS`)
   sets overlap in a share J pick the same one with probability J, so records of one person whose
   agencies hold different subsets of the name parts still share an anchor;
 
-and per anchor and bound role a slice ``<anchor>+<role>``: the keyed hash of the anchor's token
+and, where the field lists them in ``anchors`` (:data:`linkage.config.KEYED_ANCHORS`), anchors that
+no role is bound to, for the date comparison only:
+
+* ``year_name_keyed``: the year with the ONE skeleton of the record first in an order keyed by a
+  subkey of the project secret (``order/<field>``). One token per record, so its
+  classes hold the records of one year that picked one skeleton: small, and they do not chain
+  (two tokens per record, e.g. two orders, would link the (year, skeleton) classes into year-pure
+  components that grow with the data); the linkage unit cannot recompute which skeleton a record
+  picked. Two records whose skeleton sets overlap in a share J still pick the same one with
+  probability J. Without the key (:func:`anchor_tokens` with ``order_key=None``: the attacker's
+  view) a fixed public stand-in order is used;
+
+and per bound anchor and role a slice ``<anchor>+<role>``: the keyed hash of the anchor's token
 joined with the role's normalised value. Every slice holds one token (the ``year`` token kind's
 bits per token, else the field's largest) under its own key ``bloom/<field>/<slice>``; a slice is
 empty where the record lacks the anchor (no name part; a year-only date has no ``ymd_name_*``)
@@ -50,12 +62,12 @@ import numpy as np
 import pandas as pd
 
 from ._columns import Column
-from .config import BIND_ANCHORS, FieldSpec, Schema
+from .config import BIND_ANCHORS, KEYED_ANCHORS, FieldSpec, Schema
 from .names import skeleton
 from .tokens import Incidence, date_array
 
 __all__ = ["BoundSlice", "agreement_rate", "agreement_rates", "anchor_tokens", "attribute_specs", "bound_pairs",
-           "bound_slices", "bound_token", "column_name", "comparison_name", "value_counts"]
+           "bound_slices", "bound_token", "column_name", "comparison_name", "order_key_purpose", "value_counts"]
 _JOIN = "\x1d"  # between an anchor token and a bound value (never in a normalised value)
 
 
@@ -103,18 +115,30 @@ def _skeleton_sets(names: Column) -> dict[int, list[str]]:
     return {row: sorted(parts) for row, parts in per_row.items()}
 
 
-def _order(parts: set[str], order: str) -> dict[str, bytes]:
-    """Each part's place in a public pseudo-random order (BLAKE2b personalised by ``order``)."""
-    return {p: hashlib.blake2b(p.encode(), digest_size=8, person=order.encode()).digest() for p in parts}
+def _order(parts: set[str], order: str, key: bytes = b"") -> dict[str, bytes]:
+    """Each part's place in a pseudo-random order (BLAKE2b personalised by ``order``): public
+    without ``key``, secret with it."""
+    return {p: hashlib.blake2b(p.encode(), digest_size=8, key=key, person=order.encode()).digest()
+            for p in parts}
 
 
-def anchor_tokens(dates: np.ndarray, rows: np.ndarray, names: Column) -> dict[str, list[str]]:
-    """Every anchor's token (:data:`linkage.config.BIND_ANCHORS`) of each date item: its
-    :func:`linkage.tokens.date_array` row ``dates[i]`` and its record ``rows[i]`` (``""``: none)."""
+def order_key_purpose(field: str) -> str:
+    """The project-secret subkey purpose of the keyed anchors' orders of ``field`` (each anchor
+    personalises the keyed hash with its name)."""
+    return f"order/{field}"
+
+
+def anchor_tokens(dates: np.ndarray, rows: np.ndarray, names: Column, anchors: Sequence[str] = (),
+                  order_key: bytes | None = None) -> dict[str, list[str]]:
+    """Every anchor's token (:data:`linkage.config.BIND_ANCHORS`, then the keyed ``anchors``) of
+    each date item: its :func:`linkage.tokens.date_array` row ``dates[i]`` and its record
+    ``rows[i]`` (``""``: none). ``order_key`` keys the order of the keyed anchors (None: a public
+    stand-in order, which is all an attacker without the secret can use)."""
     sets = _skeleton_sets(names)
     distinct = {p for parts in sets.values() for p in parts}
     orders = {anchor: _order(distinct, anchor) for anchor in BIND_ANCHORS[1:]}
-    out: dict[str, list[str]] = {anchor: [] for anchor in BIND_ANCHORS}
+    keyed = {anchor: _order(distinct, anchor, order_key or b"") for anchor in anchors if anchor in KEYED_ANCHORS}
+    out: dict[str, list[str]] = {anchor: [] for anchor in (*BIND_ANCHORS, *keyed)}
     for (year, month, day, ambiguous), row in zip(dates.tolist(), rows.tolist()):
         parts = sets.get(row)
         full = month > 0 and day > 0 and not ambiguous
@@ -122,6 +146,8 @@ def anchor_tokens(dates: np.ndarray, rows: np.ndarray, names: Column) -> dict[st
         for anchor, rank in orders.items():
             out[anchor].append(f"{anchor}:{year:04d}-{month:02d}-{day:02d}|{min(parts, key=rank.__getitem__)}"
                                if parts and full else "")
+        for anchor, rank in keyed.items():
+            out[anchor].append(f"ynk:{year:04d}|{min(parts, key=rank.__getitem__)}" if parts else "")
     return out
 
 
@@ -153,17 +179,19 @@ def _slice(kind: str, bits: int, token_of_item: np.ndarray, vocab: list[str], it
 
 
 def bound_slices(spec: FieldSpec, dates: Column, columns: Mapping[str, Column], item_salts: np.ndarray,
-                 n_salts: int) -> list[BoundSlice]:
+                 n_salts: int, order_key: bytes | None = None) -> list[BoundSlice]:
     """The extra slices of a split date field (after its token kinds' slices, in stored order)
     for the date items of a chunk (one per row with a date, ``dates.rows``); ``columns`` holds
-    the bound roles' normalised columns and the ``bind_name_field``'s."""
+    the bound roles' normalised columns and the ``bind_name_field``'s; ``order_key`` keys the
+    order of the keyed anchors (the encoder's subkey :func:`order_key_purpose`)."""
     if not spec.bind or spec.bind_name_field is None:
         return []
     bits = dict(spec.tokens).get("year", max(b for _, b in spec.tokens))
     matrix = date_array(dates.values)[dates.codes] if len(dates.codes) else np.zeros((0, 4), np.int64)
     anchors: dict[str, tuple[np.ndarray, list[str]]] = {}
     out = []
-    for anchor, strings in anchor_tokens(matrix, dates.rows, columns[spec.bind_name_field]).items():
+    tokens = anchor_tokens(matrix, dates.rows, columns[spec.bind_name_field], spec.anchors, order_key)
+    for anchor, strings in tokens.items():
         ids, vocab = pd.factorize(pd.Series(strings, dtype=object), sort=False)
         vocab, ids = list(vocab), np.asarray(ids, np.int64)
         if "" in vocab:

@@ -17,7 +17,9 @@ the field has similarity NaN and level ``-1`` (:data:`linkage.score.MISSING`: no
   ``same day and month, year 1-2 apart`` (one of ``month_day_window_a/b/c`` agrees: day and
   month with the year's three-year window in three partitions shifted by a year each), ``same
   year only`` (``year`` agrees: also a year-only or placeholder date,
-  such as a 1 January, against any date of its year), else ``different``. A category whose slice
+  such as a 1 January, against any date of its year; or, with bound roles, one of the anchors
+  ``year_name_set`` and ``year_name_keyed`` of :mod:`linkage.bind`: the year with the name
+  skeletons, or with the one skeleton a keyed order picks), else ``different``. A category whose slice
   the schema lacks is not offered (the levels are the offered ones, lowest first); with
   ``year_of_full_date`` instead of ``year`` a year-only date carries no evidence at all (it is
   stored as missing). A missing date gives level ``-1``.
@@ -68,7 +70,7 @@ DATE_CATEGORY_SLICES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("day and month swapped", ("year_day_month_set",)),
     ("same day and month, year 1-2 apart", MONTH_DAY_WINDOWS),
     ("same day and month, another year", ("month_day",)),
-    ("same year only", ("year", "year_of_full_date", "year_name_set")),
+    ("same year only", ("year", "year_of_full_date", "year_name_set", "year_name_keyed")),
 )
 #: Levels of a bound role (:mod:`linkage.bind`), lowest first.
 BOUND_LEVELS = ("disagree", "agree")

@@ -396,15 +396,20 @@ class _ChunkEncoder:
             token_input = date_array(values) if spec.kind == "date" else values
             token_sets = [(k, incidence(spec.kind, token_kind, token_input)) for token_kind, k in spec.tokens]
             rows, item_keys = col.rows, np.asarray(item_keys)
-            if spec.layout == "split":  # a slice per token kind; a value without any token is missing
+            if spec.layout == "split":  # a slice per token kind and anchor; a value without any token is missing
                 names = _slice_names(spec)
                 slices = [_filters(len(values), [token_set], value_salts, salt_texts, self.hashers[unit], None)
                           for unit, token_set in zip(names, token_sets)]
                 kept = np.logical_or.reduce([s.any(axis=1) for s in slices])[item_keys]
                 units = [(unit, f, item_keys) for unit, f in zip(names, slices)]
-                for unit, b in zip(names[len(slices):], bind.bound_slices(spec, col, columns, item_salts, n_salts)):
-                    units.append((unit, _filters(len(b.pair_salts), [(b.bits_per_token, b.tokens)], b.pair_salts,
-                                                 salt_texts, self.hashers[unit], None), b.pair_of_item))
+                order_key = self.secret.subkey(bind.order_key_purpose(spec.name)) if spec.anchors else None
+                extra = bind.bound_slices(spec, col, columns, item_salts, n_salts, order_key)
+                for unit, b in zip(names[len(slices):], extra):
+                    f = _filters(len(b.pair_salts), [(b.bits_per_token, b.tokens)], b.pair_salts, salt_texts,
+                                 self.hashers[unit], None)
+                    units.append((unit, f, b.pair_of_item))
+                    if "+" not in b.kind:  # an anchor keeps a date without token kinds (a year-only one)
+                        kept |= f.any(axis=1)[b.pair_of_item]
                 rows, item_keys = rows[kept], item_keys[kept]
                 units = [(unit, f, index[kept]) for unit, f, index in units]
             else:

@@ -136,7 +136,8 @@ def _slices(spec: Mapping[str, object], width: int) -> tuple[tuple[str, int, int
     """Byte ranges of the token kinds' slices of a split field (stored width ``width`` bytes)."""
     if spec.get("layout") != "split":
         return ()
-    kinds = slice_kinds([kind for kind, _ in spec["tokens"]], spec.get("bind") or ())  # type: ignore[union-attr,arg-type]
+    kinds = slice_kinds([kind for kind, _ in spec["tokens"]], spec.get("bind") or (),  # type: ignore[union-attr,arg-type]
+                        spec.get("anchors") or ())  # type: ignore[arg-type]
     step = width // len(kinds)
     return tuple((kind, i * step, (i + 1) * step) for i, kind in enumerate(kinds))
 

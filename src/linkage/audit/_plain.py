@@ -154,7 +154,8 @@ def _slice_keys(spec: FieldSpec, col: Column, columns: Mapping[str, Column],
         anchors[kind] = [tokens[c] for c in col.codes.tolist()]
     if spec.bind_name_field is not None and spec.bind and spec.bind_name_field in columns:
         dates = date_array(col.values)[col.codes] if len(col.codes) else np.zeros((0, 4), np.int64)
-        anchors.update(anchor_tokens(dates, col.rows, columns[spec.bind_name_field]))
+        # the keyed anchors with a public stand-in order: the attacker lacks the key
+        anchors.update(anchor_tokens(dates, col.rows, columns[spec.bind_name_field], spec.anchors))
     for kind in spec.slice_kinds:
         anchor, plus, role = kind.partition("+")
         if not plus:

@@ -195,7 +195,7 @@ def schema_from_metadata(metadata: Mapping[str, Any]) -> Schema | None:
                                  num_bits=int(f["num_bits"]), tokens=tuple((str(k), int(b)) for k, b in f["tokens"]),
                                  max_parts=int(f.get("max_parts", 1)), required=bool(f.get("required", False)),
                                  layout=f.get("layout", "joint"), bind=tuple(f.get("bind") or ()),
-                                 bind_name_field=f.get("bind_name_field"))
+                                 bind_name_field=f.get("bind_name_field"), anchors=tuple(f.get("anchors") or ()))
                        for f in data["fields"])
         rf = data.get("record_filter")
         record_filter = None if rf is None else RecordFilterSpec(

@@ -221,11 +221,13 @@ def _frequency(view: EncodedView, public: PlainSide, scorers: dict[str, _Scorer]
 
 
 def _year_of_key(key: Any) -> int:
+    """The birth year in a public key of the ``year`` slice or the ``year_name_keyed`` anchor (0: none)."""
     if not isinstance(key, str):
         return 0
     for part in key.split("\x1e"):
-        if part.startswith("year=y:"):
-            return int(part[len("year=y:"):])
+        for tag in ("year=y:", "year_name_keyed=ynk:"):
+            if part.startswith(tag):
+                return int(part[len(tag):len(tag) + 4])
     return 0
 
 
@@ -277,8 +279,12 @@ def _dates(view: EncodedView, public: PlainSide, truth: PlainSide, real: np.ndar
         out.append(AttackFigure("dates: year groups (purity)", name, int(mask.sum()),
                                 round(_purity(groups[placed], true_years[mask][placed]), 4),
                                 note="share of records in their group's majority birth year"))
-        aligned = f"{name}/year" if f"{name}/year" in view.columns else name  # v2: the year slice itself
-        if aligned in public.columns:
+        # v2: the year slice itself, and the keyed year anchor (its groups aligned with the public
+        # sample's (year, skeleton) classes under a stand-in order: the attacker lacks the key)
+        aligned_slices = [f"{name}/{k}" for k in ("year", "year_name_keyed") if f"{name}/{k}" in view.columns]
+        for aligned in aligned_slices or [name]:
+            if aligned not in public.columns:
+                continue
             acol = view.columns[aligned] if aligned != name else col
             al = align_frequencies(acol, public.columns[aligned])
             per_record = np.zeros(view.n_records, np.int64)
@@ -287,7 +293,9 @@ def _dates(view: EncodedView, public: PlainSide, truth: PlainSide, real: np.ndar
             share = float(np.mean(guessed[mask] == true_years[mask])) if mask.any() else 0.0
             out.append(AttackFigure("frequency: birth year", aligned, int(mask.sum()), round(share, 4),
                                     prior=round(prior, 4), advantage_pp=round(100 * (share - prior), 2),
-                                    low_entropy=True, note="group sizes ranked against the sample's years"))
+                                    low_entropy=True,
+                                    note="groups aligned with the sample's (year, skeleton) classes, stand-in order"
+                                    if aligned.endswith("/year_name_keyed") else "group sizes ranked against the sample's years"))
         for bk_name, bk in view.columns.items():
             if bk.kind != "digest_list":
                 continue

@@ -7,8 +7,9 @@ Contract
 (its slices are columns of their own, :func:`linkage.audit._view.lu_view`):
 
 1. **Groups.** Records whose year-preserving slices agree are born in one year: the ``year``
-   slice, and (joining records further) ``ymd``, ``year_day_month_set`` and ``year_name_set``
-   classes. The groups are the connected components of records through shared classes; with a
+   slice, and (joining records further) ``ymd``, ``year_day_month_set`` and the anchors
+   ``year_name_set``, ``ymd_name_a/b`` and ``year_name_keyed`` classes. The groups are the
+   connected components of records through shared classes; with a
    ``year`` slice they are exactly the birth years present.
 2. **Order.** (With ``digests=True`` instead through blocking digests and day-and-month slices,
    by their excess over chance: the order left without windows.) A ``month_day_window_<o>`` token is day and month with the year's window in the
@@ -41,7 +42,7 @@ from ._view import EncodedView
 __all__ = ["SplitYearAttack", "recover_years_split", "YEAR_SLICES", "CROSS_YEAR_SLICES"]
 
 #: Slices whose classes never mix birth years (the first one present founds the groups).
-YEAR_SLICES = ("year", "ymd", "year_day_month_set", "year_name_set", "ymd_name_a", "ymd_name_b")
+YEAR_SLICES = ("year", "ymd", "year_day_month_set", "year_name_set", "ymd_name_a", "ymd_name_b", "year_name_keyed")
 #: Slices that join records of any years (day and month without the year): like blocking digests,
 #: they order year groups only by their excess between neighbours (one person's year slips).
 CROSS_YEAR_SLICES = ("month_day", "day_month_set")
