@@ -254,3 +254,17 @@ def test_missing_payload_column_is_a_clear_error(config, secret, keyring):
     with pytest.raises(DataError, match="'Stand'"):
         encode(_records().drop(columns=["Stand"]), config, secret=secret, consent=_register(), keyring=keyring,
                created=CREATED)
+
+
+def test_signed_envelope_digests_are_those_of_the_reference_definition(result):
+    from linkage.authenticity import _set_digest, envelope_digests, envelope_leaf
+
+    table = result.export.table
+    leaves: dict[str, list[bytes]] = {}
+    for ref, envelopes in zip(table.column("record_ref").to_pylist(), table.column("envelopes").to_pylist()):
+        for envelope in envelopes:
+            leaves.setdefault(envelope["recipient"], []).append(envelope_leaf(ref, envelope))
+    expected = {name: {"envelopes": len(v), "digest": _set_digest("jobcentre", name, v)}
+                for name, v in sorted(leaves.items())}
+    assert result.export.metadata["envelope_digests"] == expected == envelope_digests("jobcentre", table)
+    assert list(result.export.metadata["envelope_digests"]) == list(expected)
