@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from linkage import seal
 from linkage._seal_batch import PayloadColumn, envelope_inputs, seal_records, seal_records_reference
+from linkage.authenticity import envelope_leaf
 from linkage.encoded import ENVELOPE_TYPE, SCOPE_TYPE
 from linkage.errors import DataError
 
@@ -95,9 +96,11 @@ def _opened(envelopes: pa.Array, refs, keys):
 def test_property_envelopes_open_to_what_the_definition_seals(records, keys):
     refs, columns, captured, scopes = _inputs(records)
     public = {name: pair.public_key for name, pair in keys.items()}
-    fast = seal_records(seal.PayloadSealer(public, agency=AGENCY), refs, columns, captured, scopes)
-    plain = seal_records_reference(seal.PayloadSealer(public, agency=AGENCY), refs, columns, captured, scopes)
+    fast, leaves = seal_records(seal.PayloadSealer(public, agency=AGENCY), refs, columns, captured, scopes)
+    plain, _ = seal_records_reference(seal.PayloadSealer(public, agency=AGENCY), refs, columns, captured, scopes)
     assert fast.type == pa.list_(ENVELOPE_TYPE) and len(fast) == len(refs)
+    assert [row.tobytes() for row in leaves] == [envelope_leaf(ref, e) for ref, row in zip(refs, fast.to_pylist())
+                                                  for e in row]
     assert fast.value_lengths().to_pylist() == plain.value_lengths().to_pylist()
     assert _opened(fast, refs, keys) == _opened(plain, refs, keys)
     nonces = [e["nonce"] for row in fast.to_pylist() for e in row]

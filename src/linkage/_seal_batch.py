@@ -24,8 +24,9 @@ value that is not valid Unicode, naming the record reference, never the value).
 
 from __future__ import annotations
 
-import json
+import hashlib
 import os
+from json.encoder import encode_basestring as _encode_string
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -36,7 +37,8 @@ import pyarrow.compute as pc
 
 from .encoded import ENVELOPE_TYPE
 from .errors import ConfigError, DataError
-from .seal import _AAD_HEAD, _PAYLOAD_FORMAT, NONCE_BYTES, PAD_BYTES, SEAL_VERSION, PayloadSealer, iso_day
+from .authenticity import envelope_leaf
+from .seal import _AAD_HEAD, _PAYLOAD_FORMAT, NONCE_BYTES, PAD_BYTES, SEAL_VERSION, TAG_BYTES, PayloadSealer, iso_day
 
 __all__ = ["PayloadColumn", "EnvelopeInputs", "envelope_inputs", "seal_records", "seal_records_reference"]
 
@@ -65,18 +67,21 @@ class EnvelopeInputs:
     associated data, and the sealer's AEAD ``encrypt`` for its recipient."""
 
     rows: np.ndarray
+    record_ref: pa.Array
     recipient: pa.Array
     purpose: pa.Array
     valid_from: pa.Array
     valid_until: pa.Array
     ephemeral_key: pa.Array
     plaintexts: list[bytes]
+    sizes: np.ndarray  # padded plaintext bytes
     associated_data: list[bytes]
     encrypt: list
 
 
 def _json(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
+    """``json.dumps(text, ensure_ascii=False)``: the encoder it calls, without its dispatch."""
+    return _encode_string(text)
 
 
 def _binary(values: Sequence[bytes]) -> pa.Array:
@@ -200,33 +205,52 @@ def envelope_inputs(sealer: PayloadSealer, refs: Sequence[str], columns: Sequenc
               for part in _framed(column, m)]
     aad = pc.binary_join_element_wise(_AAD_HEAD, *framed, b"")
     return EnvelopeInputs(
-        rows=rows, recipient=recipient, purpose=purpose, valid_from=valid_from, valid_until=valid_until,
-        ephemeral_key=_binary(keys).take(by_recipient.indices), plaintexts=plaintexts,
+        rows=rows, record_ref=refs_taken, recipient=recipient, purpose=purpose, valid_from=valid_from,
+        valid_until=valid_until, ephemeral_key=_binary(keys).take(by_recipient.indices), plaintexts=plaintexts, sizes=pad,
         associated_data=aad.to_pylist(), encrypt=[methods[i] for i in recipient_of.tolist()])
 
 
 def seal_records(sealer: PayloadSealer, refs: Sequence[str], columns: Sequence[PayloadColumn],
-                 captured: Sequence[str], scopes: pa.Array) -> pa.ListArray:
-    """The envelopes of ``n`` records (see the module docstring)."""
+                 captured: Sequence[str], scopes: pa.Array) -> tuple[pa.ListArray, np.ndarray]:
+    """The envelopes of ``n`` records (see the module docstring) and the leaf hash of each
+    envelope in order (:func:`linkage.authenticity.envelope_leaf`, as an (m, 32) uint8 matrix)."""
     batch = envelope_inputs(sealer, refs, columns, captured, scopes)
     m = len(batch.rows)
     nonces = os.urandom(NONCE_BYTES * m)
     ciphertexts = [encrypt(nonces[i : i + NONCE_BYTES], plaintext, aad) for encrypt, i, plaintext, aad
                    in zip(batch.encrypt, range(0, NONCE_BYTES * m, NONCE_BYTES), batch.plaintexts,
                           batch.associated_data)]
-    nonce_offsets = np.arange(0, NONCE_BYTES * m + 1, NONCE_BYTES, dtype=np.int32)
-    nonce = pa.Array.from_buffers(pa.binary(), m, [None, pa.py_buffer(nonce_offsets), pa.py_buffer(nonces)])
-    envelopes = pa.StructArray.from_arrays(
-        [batch.recipient.cast(pa.string()), batch.purpose.cast(pa.string()), batch.valid_from, batch.valid_until,
-         batch.ephemeral_key, nonce, _binary(ciphertexts)], fields=list(ENVELOPE_TYPE))
+    nonce = _fixed_width(nonces, NONCE_BYTES, m)
+    fields = [batch.recipient, batch.purpose, batch.valid_from, batch.valid_until, batch.ephemeral_key, nonce]
+    # leaf = SHA-256 of the framed record ref, envelope fields and ciphertext: all but the
+    # ciphertext framed column-wise (its length is the padded size plus the tag)
+    sizes = (batch.sizes + TAG_BYTES).astype(">u4").tobytes()
+    framed = [part for column in (batch.record_ref, *fields) for part in _framed(column, m)]
+    heads = pc.binary_join_element_wise(*framed, _fixed_width(sizes, 4, m), b"").to_pylist()
+    sha256 = hashlib.sha256
+    leaves = b"".join([sha256(head + ciphertext).digest() for head, ciphertext in zip(heads, ciphertexts)])
+    lengths = np.fromiter(map(len, ciphertexts), dtype=np.int64, count=m)
+    offsets = np.zeros(m + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    ciphertext = pa.Array.from_buffers(pa.binary(), m, [None, pa.py_buffer(offsets),
+                                                        pa.py_buffer(b"".join(ciphertexts))])
+    envelopes = pa.StructArray.from_arrays(fields + [ciphertext], fields=list(ENVELOPE_TYPE))
     counts = np.bincount(batch.rows, minlength=len(refs)) if m else np.zeros(len(refs), dtype=np.int64)
-    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-    return pa.ListArray.from_arrays(pa.array(offsets), envelopes, type=pa.list_(ENVELOPE_TYPE))
+    list_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    return (pa.ListArray.from_arrays(pa.array(list_offsets), envelopes, type=pa.list_(ENVELOPE_TYPE)),
+            np.frombuffer(leaves, dtype=np.uint8).reshape(m, 32))
+
+
+def _fixed_width(data: bytes, width: int, m: int) -> pa.Array:
+    """``m`` binary values of ``width`` bytes each, cut from ``data`` without copying."""
+    offsets = np.arange(0, width * m + 1, width, dtype=np.int32)
+    return pa.Array.from_buffers(pa.binary(), m, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
 
 
 def seal_records_reference(sealer: PayloadSealer, refs: Sequence[str], columns: Sequence[PayloadColumn],
-                           captured: Sequence[str], scopes: pa.Array) -> pa.ListArray:
-    """The plain definition: one :meth:`PayloadSealer.seal` call per record and scope."""
+                           captured: Sequence[str], scopes: pa.Array) -> tuple[pa.ListArray, np.ndarray]:
+    """The plain definition: one :meth:`PayloadSealer.seal` call per record and scope (and one
+    :func:`linkage.authenticity.envelope_leaf` per envelope)."""
     out = []
     for i, record_scopes in enumerate(scopes.to_pylist()):
         envelopes = []
@@ -241,4 +265,6 @@ def seal_records_reference(sealer: PayloadSealer, refs: Sequence[str], columns: 
                                              purpose=s["purpose"], valid_from=s["valid_from"],
                                              valid_until=s["valid_until"], captured=captured[i]).to_arrow_dict())
         out.append(envelopes)
-    return pa.array(out, type=pa.list_(ENVELOPE_TYPE))
+    leaves = [envelope_leaf(refs[i], e) for i, envelopes in enumerate(out) for e in envelopes]
+    return (pa.array(out, type=pa.list_(ENVELOPE_TYPE)),
+            np.frombuffer(b"".join(leaves), dtype=np.uint8).reshape(len(leaves), 32))

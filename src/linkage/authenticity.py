@@ -58,7 +58,7 @@ from .encoded import verify_metadata
 from .errors import ConfigError, IntegrityError
 from .keys import LinkageUnitKey, linkage_unit_key_id, verify_signature
 
-__all__ = ["envelope_digests", "envelope_leaf", "check_envelopes", "verify_exports", "sign_document",
+__all__ = ["envelope_digests", "leaf_digests", "envelope_leaf", "check_envelopes", "verify_exports", "sign_document",
            "verify_document", "seal_manifest", "verify_result", "check_inputs", "Trust", "Provenance",
            "stale_warnings", "RESULT_KIND", "PACKAGE_KIND"]
 
@@ -131,7 +131,10 @@ def _leaves(table: pa.Table) -> tuple[list[str], list[str], list[bytes]]:
 def _sorted_digest(agency: str, recipient: str, leaves: np.ndarray) -> str:
     """:func:`_set_digest` of an (m, 32) leaf matrix: rows sorted as byte strings, then hashed."""
     words = leaves.view(">u8")  # four big-endian words per leaf: their order is the bytes' order
-    order = np.lexsort(words.T[::-1])
+    order = np.argsort(words[:, 0], kind="stable")
+    first = words[order, 0]
+    if len(first) > 1 and (first[1:] == first[:-1]).any():  # a shared first word: all four decide
+        order = np.lexsort(words.T[::-1])
     hasher = hashlib.sha256(_SET_HEAD + _f(agency) + _f(recipient) + len(leaves).to_bytes(8, "big"))
     hasher.update(np.ascontiguousarray(leaves[order]).tobytes())
     return "sha256:" + hasher.hexdigest()
@@ -159,10 +162,16 @@ def envelope_digests(agency: str, table: pa.Table) -> dict[str, dict[str, Any]]:
     lengths = np.asarray(column.value_lengths().fill_null(0), dtype=np.int64)
     refs = table.column("record_ref").combine_chunks().take(pa.array(np.repeat(np.arange(len(lengths)), lengths)))
     flat = column.flatten()
-    leaves = _leaf_matrix(refs, flat)
-    recipients = pc.struct_field(flat, "recipient").dictionary_encode()
-    codes = np.asarray(recipients.indices, dtype=np.int64)
-    names = recipients.dictionary.to_pylist()
+    return leaf_digests(agency, pc.struct_field(flat, "recipient"), _leaf_matrix(refs, flat))
+
+
+def leaf_digests(agency: str, recipients: pa.Array, leaves: np.ndarray) -> dict[str, dict[str, Any]]:
+    """:func:`envelope_digests` from the envelopes' recipients and leaf hashes (an (m, 32) uint8
+    matrix, :func:`envelope_leaf` per envelope; any order): what encode signs when the leaves were
+    hashed as the envelopes were sealed."""
+    encoded = recipients.dictionary_encode()
+    codes = np.asarray(encoded.indices, dtype=np.int64)
+    names = encoded.dictionary.to_pylist()
     out = {}
     for code in sorted(range(len(names)), key=names.__getitem__):
         mine = leaves[codes == code]

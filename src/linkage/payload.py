@@ -108,12 +108,15 @@ class PayloadSealing:
         return [v or today for v in per_row.tolist()], late
 
     def seal(self, records: pd.DataFrame, refs: Sequence[str], scopes: pa.Array,
-             birth_dates: DateSpec | None = None, *, reference: bool = False) -> tuple[pa.Array, np.ndarray]:
-        """Envelopes per record (``list<ENVELOPE_TYPE>``) and the rows whose capture date was
-        unreadable; ``reference`` seals envelope by envelope with the plain definition."""
+             birth_dates: DateSpec | None = None, *, reference: bool = False) -> tuple[pa.Array, np.ndarray,
+                                                                                       np.ndarray]:
+        """Envelopes per record (``list<ENVELOPE_TYPE>``), their leaf hashes in order (an (m, 32)
+        uint8 matrix, see :func:`linkage.authenticity.envelope_leaf`) and the rows whose capture
+        date was unreadable; ``reference`` seals envelope by envelope with the plain definition."""
         assert self.payload is not None and self.public_keys is not None
         columns = self._columns(records, birth_dates or DateSpec())
         captured, late = self._captured(records, len(refs))
         sealer = PayloadSealer(self.public_keys, agency=self.agency)
         kernel = seal_records_reference if reference else seal_records
-        return kernel(sealer, refs, columns, captured, scopes), late
+        envelopes, leaves = kernel(sealer, refs, columns, captured, scopes)
+        return envelopes, leaves, late
