@@ -74,8 +74,8 @@ def test_property_plaintexts_and_associated_data_are_those_of_the_definition(rec
                                  seal._associated_data(refs[i], AGENCY, s["recipient"], s["purpose"],
                                                        s["valid_from"], s["valid_until"]), s["recipient"]))
     assert batch.rows.tolist() == [e[0] for e in expected]
-    assert batch.plaintexts == [e[1] for e in expected]
-    assert batch.associated_data == [e[2] for e in expected]
+    assert batch.plaintexts() == [e[1] for e in expected]
+    assert batch.associated_data.to_pylist() == [e[2] for e in expected]
     assert batch.recipient.to_pylist() == [e[3] for e in expected]
 
 
@@ -135,3 +135,19 @@ def test_scopes_are_checked_like_the_sealer_does(keys, scope, message):
         sealer = seal.PayloadSealer({n: p.public_key for n, p in keys.items()}, agency=AGENCY)
         with pytest.raises(Exception, match=message):
             kernel(sealer, refs, columns, captured, scopes)
+
+
+def test_batches_of_any_size_give_the_same_envelopes(keys, monkeypatch):
+    import linkage._seal_batch as kernel
+
+    scopes = [_plain_scope(), _plain_scope(recipient="foreigners_authority", data_classes=["*"])]
+    records = [([f"Name{i}", "1990", "ar" if i % 2 else None, None], "2025-02-01", scopes[: 1 + i % 2])
+               for i in range(11)]
+    refs, columns, captured, scopes = _inputs(records)
+    public = {name: pair.public_key for name, pair in keys.items()}
+    plain, _ = seal_records_reference(seal.PayloadSealer(public, agency=AGENCY), refs, columns, captured, scopes)
+    monkeypatch.setattr(kernel, "_BATCH", 4)
+    fast, leaves = seal_records(seal.PayloadSealer(public, agency=AGENCY), refs, columns, captured, scopes)
+    assert _opened(fast, refs, keys) == _opened(plain, refs, keys) and len(leaves) == 16
+    assert [row.tobytes() for row in leaves] == [envelope_leaf(ref, e) for ref, row in zip(refs, fast.to_pylist())
+                                                  for e in row]

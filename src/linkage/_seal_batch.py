@@ -44,6 +44,7 @@ __all__ = ["PayloadColumn", "EnvelopeInputs", "envelope_inputs", "seal_records",
 
 _ANY = "*"
 _LINKAGE = "linkage"
+_BATCH = 8192  # envelopes encrypted and hashed at a time
 _NO_DATE = "\x01"  # stands for a missing validity bound in scope keys (never in an ISO date)
 
 
@@ -63,8 +64,8 @@ class PayloadColumn:
 
 @dataclass(frozen=True, slots=True)
 class EnvelopeInputs:
-    """What is sealed, per envelope: its record (row), scope columns, padded plaintext and
-    associated data, and the sealer's AEAD ``encrypt`` for its recipient."""
+    """What is sealed, per envelope: its record (row), scope columns, plaintext (canonical JSON,
+    padded with spaces to ``sizes``), associated data, and its recipient's AEAD ``encrypt``."""
 
     rows: np.ndarray
     record_ref: pa.Array
@@ -73,10 +74,16 @@ class EnvelopeInputs:
     valid_from: pa.Array
     valid_until: pa.Array
     ephemeral_key: pa.Array
-    plaintexts: list[bytes]
+    plaintext: pa.Array  # unpadded
     sizes: np.ndarray  # padded plaintext bytes
-    associated_data: list[bytes]
+    associated_data: pa.Array
     encrypt: list
+
+    def plaintexts(self, start: int = 0, stop: int | None = None) -> list[bytes]:
+        """The padded plaintexts of envelopes ``start:stop``."""
+        stop = len(self.rows) if stop is None else stop
+        raw = self.plaintext.slice(start, stop - start).to_pylist()
+        return [p.ljust(size) for p, size in zip(raw, self.sizes[start:stop].tolist())]
 
 
 def _json(text: str) -> str:
@@ -199,15 +206,14 @@ def envelope_inputs(sealer: PayloadSealer, refs: Sequence[str], columns: Sequenc
     pad = np.full(m, PAD_BYTES, dtype=np.int64)
     for i in np.flatnonzero(sizes > PAD_BYTES).tolist():  # rare: the next power of two
         pad[i] = 1 << (int(sizes[i]) - 1).bit_length()
-    plaintexts = [p.ljust(s) for p, s in zip(raw.to_pylist(), pad.tolist())]
     refs_taken = ref_array.take(take_rows)
     framed = [part for column in (refs_taken, sealer.agency, recipient, purpose, valid_from, valid_until)
               for part in _framed(column, m)]
     aad = pc.binary_join_element_wise(_AAD_HEAD, *framed, b"")
     return EnvelopeInputs(
         rows=rows, record_ref=refs_taken, recipient=recipient, purpose=purpose, valid_from=valid_from,
-        valid_until=valid_until, ephemeral_key=_binary(keys).take(by_recipient.indices), plaintexts=plaintexts, sizes=pad,
-        associated_data=aad.to_pylist(), encrypt=[methods[i] for i in recipient_of.tolist()])
+        valid_until=valid_until, ephemeral_key=_binary(keys).take(by_recipient.indices), plaintext=raw, sizes=pad,
+        associated_data=aad, encrypt=[methods[i] for i in recipient_of.tolist()])
 
 
 def seal_records(sealer: PayloadSealer, refs: Sequence[str], columns: Sequence[PayloadColumn],
@@ -217,28 +223,34 @@ def seal_records(sealer: PayloadSealer, refs: Sequence[str], columns: Sequence[P
     batch = envelope_inputs(sealer, refs, columns, captured, scopes)
     m = len(batch.rows)
     nonces = os.urandom(NONCE_BYTES * m)
-    ciphertexts = [encrypt(nonces[i : i + NONCE_BYTES], plaintext, aad) for encrypt, i, plaintext, aad
-                   in zip(batch.encrypt, range(0, NONCE_BYTES * m, NONCE_BYTES), batch.plaintexts,
-                          batch.associated_data)]
     nonce = _fixed_width(nonces, NONCE_BYTES, m)
     fields = [batch.recipient, batch.purpose, batch.valid_from, batch.valid_until, batch.ephemeral_key, nonce]
     # leaf = SHA-256 of the framed record ref, envelope fields and ciphertext: all but the
     # ciphertext framed column-wise (its length is the padded size plus the tag)
-    sizes = (batch.sizes + TAG_BYTES).astype(">u4").tobytes()
+    sizes = batch.sizes + TAG_BYTES
     framed = [part for column in (batch.record_ref, *fields) for part in _framed(column, m)]
-    heads = pc.binary_join_element_wise(*framed, _fixed_width(sizes, 4, m), b"").to_pylist()
+    heads = pc.binary_join_element_wise(*framed, _fixed_width(sizes.astype(">u4").tobytes(), 4, m), b"")
+    offsets = np.zeros(m + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    data = np.empty(int(offsets[-1]), dtype=np.uint8)
+    leaves = np.empty((m, 32), dtype=np.uint8)
     sha256 = hashlib.sha256
-    leaves = b"".join([sha256(head + ciphertext).digest() for head, ciphertext in zip(heads, ciphertexts)])
-    lengths = np.fromiter(map(len, ciphertexts), dtype=np.int64, count=m)
-    offsets = np.zeros(m + 1, dtype=np.int32)
-    np.cumsum(lengths, out=offsets[1:])
-    ciphertext = pa.Array.from_buffers(pa.binary(), m, [None, pa.py_buffer(offsets),
-                                                        pa.py_buffer(b"".join(ciphertexts))])
+    for lo in range(0, m, _BATCH):  # a batch at a time: its Python objects reuse the last batch's memory
+        hi = min(m, lo + _BATCH)
+        ciphertexts = [encrypt(nonces[i : i + NONCE_BYTES], plaintext, aad) for encrypt, i, plaintext, aad
+                       in zip(batch.encrypt[lo:hi], range(NONCE_BYTES * lo, NONCE_BYTES * hi, NONCE_BYTES),
+                              batch.plaintexts(lo, hi), batch.associated_data.slice(lo, hi - lo).to_pylist())]
+        digests = [sha256(head + ciphertext).digest()
+                   for head, ciphertext in zip(heads.slice(lo, hi - lo).to_pylist(), ciphertexts)]
+        leaves[lo:hi] = np.frombuffer(b"".join(digests), dtype=np.uint8).reshape(hi - lo, 32)
+        data[offsets[lo] : offsets[hi]] = np.frombuffer(b"".join(ciphertexts), dtype=np.uint8)
+    ciphertext = pa.Array.from_buffers(pa.binary(), m, [None, pa.py_buffer(offsets.astype(np.int32)),
+                                                        pa.py_buffer(data)])
     envelopes = pa.StructArray.from_arrays(fields + [ciphertext], fields=list(ENVELOPE_TYPE))
     counts = np.bincount(batch.rows, minlength=len(refs)) if m else np.zeros(len(refs), dtype=np.int64)
     list_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
     return (pa.ListArray.from_arrays(pa.array(list_offsets), envelopes, type=pa.list_(ENVELOPE_TYPE)),
-            np.frombuffer(leaves, dtype=np.uint8).reshape(m, 32))
+            leaves)
 
 
 def _fixed_width(data: bytes, width: int, m: int) -> pa.Array:
