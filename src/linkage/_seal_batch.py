@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 from .encoded import ENVELOPE_TYPE
 from .errors import ConfigError, DataError
@@ -65,7 +66,7 @@ class PayloadColumn:
 @dataclass(frozen=True, slots=True)
 class EnvelopeInputs:
     """What is sealed, per envelope: its record (row), scope columns, plaintext (canonical JSON,
-    padded with spaces to ``sizes``), associated data, and its recipient's AEAD ``encrypt``."""
+    padded with spaces to ``sizes``), associated data, and its recipient's ``aead``."""
 
     rows: np.ndarray
     record_ref: pa.Array
@@ -77,7 +78,7 @@ class EnvelopeInputs:
     plaintext: pa.Array  # unpadded
     sizes: np.ndarray  # padded plaintext bytes
     associated_data: pa.Array
-    encrypt: list
+    aead: list[ChaCha20Poly1305]
 
     def plaintexts(self, start: int = 0, stop: int | None = None) -> list[bytes]:
         """The padded plaintexts of envelopes ``start:stop``."""
@@ -182,7 +183,7 @@ def envelope_inputs(sealer: PayloadSealer, refs: Sequence[str], columns: Sequenc
     for name in by_recipient.dictionary.to_pylist():  # checks the name and the key; one X25519 each
         ephemeral, aead = sealer.recipient_key(name)
         keys.append(ephemeral)
-        methods.append(aead.encrypt)
+        methods.append(aead)
     ref_array = pa.array(list(refs), pa.string()).cast(pa.binary())
     if n and int(pc.min(pc.binary_length(ref_array)).as_py()) == 0:
         raise ConfigError("'record_ref' must be a non-empty string")
@@ -213,7 +214,7 @@ def envelope_inputs(sealer: PayloadSealer, refs: Sequence[str], columns: Sequenc
     return EnvelopeInputs(
         rows=rows, record_ref=refs_taken, recipient=recipient, purpose=purpose, valid_from=valid_from,
         valid_until=valid_until, ephemeral_key=_binary(keys).take(by_recipient.indices), plaintext=raw, sizes=pad,
-        associated_data=aad, encrypt=[methods[i] for i in recipient_of.tolist()])
+        associated_data=aad, aead=[methods[i] for i in recipient_of.tolist()])
 
 
 def seal_records(sealer: PayloadSealer, refs: Sequence[str], columns: Sequence[PayloadColumn],
@@ -237,13 +238,13 @@ def seal_records(sealer: PayloadSealer, refs: Sequence[str], columns: Sequence[P
     sha256 = hashlib.sha256
     for lo in range(0, m, _BATCH):  # a batch at a time: its Python objects reuse the last batch's memory
         hi = min(m, lo + _BATCH)
-        ciphertexts = [encrypt(nonces[i : i + NONCE_BYTES], plaintext, aad) for encrypt, i, plaintext, aad
-                       in zip(batch.encrypt[lo:hi], range(NONCE_BYTES * lo, NONCE_BYTES * hi, NONCE_BYTES),
+        ciphertexts = [aead.encrypt(nonces[i : i + NONCE_BYTES], plaintext, aad) for aead, i, plaintext, aad
+                       in zip(batch.aead[lo:hi], range(NONCE_BYTES * lo, NONCE_BYTES * hi, NONCE_BYTES),
                               batch.plaintexts(lo, hi), batch.associated_data.slice(lo, hi - lo).to_pylist())]
+        data[offsets[lo] : offsets[hi]] = np.frombuffer(b"".join(ciphertexts), dtype=np.uint8)
         digests = [sha256(head + ciphertext).digest()
                    for head, ciphertext in zip(heads.slice(lo, hi - lo).to_pylist(), ciphertexts)]
         leaves[lo:hi] = np.frombuffer(b"".join(digests), dtype=np.uint8).reshape(hi - lo, 32)
-        data[offsets[lo] : offsets[hi]] = np.frombuffer(b"".join(ciphertexts), dtype=np.uint8)
     ciphertext = pa.Array.from_buffers(pa.binary(), m, [None, pa.py_buffer(offsets.astype(np.int32)),
                                                         pa.py_buffer(data)])
     envelopes = pa.StructArray.from_arrays(fields + [ciphertext], fields=list(ENVELOPE_TYPE))
