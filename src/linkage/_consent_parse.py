@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .errors import ConfigError
 from .seal import check_recipient_name
@@ -47,7 +48,13 @@ class Cells:
     @classmethod
     def of(cls, column: pd.Series | np.ndarray) -> Cells:
         """Cells of a column of strings (``NaN``/``None`` = empty; other values as ``str``)."""
-        codes, uniques = pd.factorize(np.asarray(column, dtype=object), use_na_sentinel=True)
+        values = np.asarray(column, dtype=object)
+        try:  # strings (the reader's case): hashed by Arrow, without a Python object per lookup
+            encoded = pa.array(values, pa.string(), from_pandas=True).dictionary_encode()
+            codes = np.asarray(encoded.indices.fill_null(-1), dtype=np.int64)
+            uniques = encoded.dictionary.to_pylist()
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # other cell types: as str
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
         texts = [str(u).strip() for u in uniques]
         if (codes < 0).any():
             codes = np.where(codes < 0, len(texts), codes)

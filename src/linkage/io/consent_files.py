@@ -56,7 +56,7 @@ def read_consent_register(path: str | os.PathLike[str], *, delimiter: str | None
     if not text.strip():
         raise ConsentError(f"{what} is empty; it needs at least the header row")
     if delimiter is None:
-        first = next(line for line in text.splitlines() if line.strip())
+        first = next(line for line in io.StringIO(text) if line.strip())  # lazily: the file can be large
         delimiter = max(_DELIMITERS, key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     with _no_gc():  # millions of new cells: the cyclic collector would walk them again and again
@@ -99,7 +99,9 @@ def _grants(records: list[list[str]]) -> tuple[pd.DataFrame, list[int], list[int
             continue
         rows.append(row)
         numbers.append(number)
-    columns = list(zip(*rows)) if rows else [()] * width
-    frame = pd.DataFrame({i: np.asarray(col, dtype=object) for i, col in enumerate(columns)}, index=range(len(rows)))
+    cells = np.empty((len(rows), width), dtype=object)
+    if rows:
+        cells[:] = rows
+    frame = pd.DataFrame({i: cells[:, i] for i in range(width)}, index=range(len(rows)))
     frame.columns = header
     return frame, numbers, malformed
