@@ -56,7 +56,7 @@ def read_consent_register(path: str | os.PathLike[str], *, delimiter: str | None
     if not text.strip():
         raise ConsentError(f"{what} is empty; it needs at least the header row")
     if delimiter is None:
-        first = next(line for line in io.StringIO(text) if line.strip())  # lazily: the file can be large
+        first = next(line for line in io.StringIO(text, newline=None) if line.strip())  # lazily: files are large
         delimiter = max(_DELIMITERS, key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     with _no_gc():  # millions of new cells: the cyclic collector would walk them again and again
