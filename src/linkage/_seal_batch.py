@@ -16,7 +16,9 @@ against): the same canonical JSON plaintext padded the same way, the same associ
 same recipient, purpose and validity; it opens with :func:`linkage.seal.open_envelope`. Only the
 random nonces (one ``os.urandom`` call for all of them) and the sealer's ephemeral keys differ
 between runs. The kernel builds plaintexts and associated data column-wise with Arrow (each
-distinct field value is JSON-encoded once) and leaves one AEAD call per envelope in Python.
+distinct field value is JSON-encoded once) and leaves one AEAD call and one SHA-256 (the
+envelope's leaf hash for the signed envelope digests) per envelope in Python, a batch of
+envelopes at a time, writing the ciphertexts into one buffer that becomes the Arrow column.
 
 Errors are those of the sealer (ConfigError, KeyFileError for a scope; DataError for a payload
 value that is not valid Unicode, naming the record reference, never the value).
@@ -26,9 +28,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-from json.encoder import encode_basestring as _encode_string
 from collections.abc import Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring as _encode_string
 
 import numpy as np
 import pandas as pd
@@ -36,9 +38,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
+from .authenticity import envelope_leaf
 from .encoded import ENVELOPE_TYPE
 from .errors import ConfigError, DataError
-from .authenticity import envelope_leaf
 from .seal import _AAD_HEAD, _PAYLOAD_FORMAT, NONCE_BYTES, PAD_BYTES, SEAL_VERSION, TAG_BYTES, PayloadSealer, iso_day
 
 __all__ = ["PayloadColumn", "EnvelopeInputs", "envelope_inputs", "seal_records", "seal_records_reference"]
@@ -179,11 +181,11 @@ def envelope_inputs(sealer: PayloadSealer, refs: Sequence[str], columns: Sequenc
     valid_from, valid_until = _checked_scopes(sealer, recipient, purpose, valid_from, valid_until)
     by_recipient = recipient.dictionary_encode()
     recipient_of = np.asarray(by_recipient.indices, dtype=np.int64)
-    keys, methods = [], []
+    keys, aeads = [], []
     for name in by_recipient.dictionary.to_pylist():  # checks the name and the key; one X25519 each
         ephemeral, aead = sealer.recipient_key(name)
         keys.append(ephemeral)
-        methods.append(aead)
+        aeads.append(aead)
     ref_array = pa.array(list(refs), pa.string()).cast(pa.binary())
     if n and int(pc.min(pc.binary_length(ref_array)).as_py()) == 0:
         raise ConfigError("'record_ref' must be a non-empty string")
@@ -214,7 +216,7 @@ def envelope_inputs(sealer: PayloadSealer, refs: Sequence[str], columns: Sequenc
     return EnvelopeInputs(
         rows=rows, record_ref=refs_taken, recipient=recipient, purpose=purpose, valid_from=valid_from,
         valid_until=valid_until, ephemeral_key=_binary(keys).take(by_recipient.indices), plaintext=raw, sizes=pad,
-        associated_data=aad, aead=[methods[i] for i in recipient_of.tolist()])
+        associated_data=aad, aead=[aeads[i] for i in recipient_of.tolist()])
 
 
 def seal_records(sealer: PayloadSealer, refs: Sequence[str], columns: Sequence[PayloadColumn],
