@@ -21,9 +21,11 @@ exactly the fields of the data classes the scope covers (:mod:`linkage.payload`)
 capture dates fall back to the encoding date and are listed in the warnings.
 
 Speed: Python work is done once per *distinct* value (names and dates repeat a lot), everything
-per row is numpy; sealing is one AEAD call per envelope. Output is a pure function of (records,
-config, secret, created, register), except the envelopes' ephemeral keys and nonces, which are
-fresh random values by design.
+per row is numpy; sealing builds payloads column-wise and leaves one AEAD call and one leaf hash
+per envelope (:mod:`linkage._seal_batch`). Rows are encoded in parts cut in record-reference
+order, the export's row order, so the parts' tables are concatenated as they are. Output is a
+pure function of (records, config, secret, created, register), except the envelopes' ephemeral
+keys and nonces, which are fresh random values by design.
 """
 
 from __future__ import annotations
@@ -130,7 +132,7 @@ def encode(
     public_keys = None if keyring is None else {name: keyring.lookup(name) for name in keyring}
     sealing = PayloadSealing(config.agency, config.payload, public_keys, created.date()) if consent is not None else None
     scopes: pa.Array | None = None
-    if consent is not None:  # grants evaluated once here, vectorised; the parts get their slice of scopes
+    if consent is not None:  # grants evaluated once here, vectorised; the parts take their rows' scopes
         ids = local_ids.to_numpy(dtype=object)
         basis, scopes = evaluate(consent, ids, created.date())
         no_basis = ~id_bad & ~basis
