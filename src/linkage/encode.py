@@ -142,8 +142,7 @@ def encode(
     created_text = created.strftime("%Y-%m-%dT%H:%M:%SZ")
     ref_key = export_reference_key(records, config, secret, created_text)
     refs = _record_refs(local_ids.tolist(), config, ref_key)
-    # Rows go to the parts in record-reference order, the export's row order (which hides the
-    # input order): the parts' tables are concatenated as they are, the envelopes never copied.
+    # parts in record-reference order (the export's row order): their tables are concatenated as they are
     order = np.asarray(pc.sort_indices(pa.array(refs, pa.string())), dtype=np.int64)
     shared = _Shared(records, local_ids.to_numpy(dtype=object), np.asarray(refs, dtype=object), row_numbers, id_bad,
                      config, secret, sealing, scopes)
@@ -190,8 +189,7 @@ def encode(
 
 @dataclass(frozen=True, slots=True)
 class _Shared:
-    """What every part reads: the input and what was derived from it for all rows at once
-    (local ids, record references, bad ids, consent scopes; per input row)."""
+    """What every part reads: the input and, per input row, ids, references, bad ids, scopes."""
 
     records: pd.DataFrame
     local_ids: np.ndarray
@@ -226,8 +224,7 @@ def _run_parts(shared: _Shared, parts: list[np.ndarray], workers: int) -> Iterat
     if workers == 1 or len(parts) == 1:
         yield from (_encode_part(shared, rows) for rows in parts)
         return
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     with ProcessPoolExecutor(max_workers=min(workers - 1, len(parts) - 1), mp_context=context,
                              initializer=_init_worker, initargs=(shared,)) as pool:
         futures = {i: pool.submit(_encode_part_job, rows) for i, rows in enumerate(parts) if i % workers}
