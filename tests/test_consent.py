@@ -215,6 +215,18 @@ def test_accepted_cells_are_normalised():
     assert sorted(reg.record_ids) == ["r1", "r2", "r3", "r4"] and len(reg) == 4
 
 
+def test_cells_that_are_not_strings_are_read_as_their_text():
+    """A register built in memory may hold numbers and missing values: they read as text and as empty."""
+    table = pd.DataFrame({"record_id": [1, 2], "legal_basis": ["consent", " statute: X "], "purpose": ["linkage"] * 2,
+                          "recipients": ["*"] * 2, "data_classes": ["identity"] * 2, "valid_from": ["2024-01-01"] * 2,
+                          "valid_until": [np.nan, None], "status": ["Accepted", "accepted"]})
+    reg = parse_register(table)
+    assert reg.table["record_id"].tolist() == ["1", "2"]
+    assert reg.table["legal_basis"].tolist() == ["consent", "statute:X"]
+    assert reg.table["valid_until"].isna().all() and reg.table["status"].tolist() == ["accepted"] * 2
+    assert linkage_basis_mask(reg, ["1", "2", "3"], dt.date(2025, 1, 1)).tolist() == [True, True, False]
+
+
 def test_recorded_column_is_optional():
     reg = parse_register(table(row(), columns=REGISTER_COLUMNS[:-1]))
     assert reg.grants("r1")[0].recorded is None

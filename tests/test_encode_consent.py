@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import tomllib
 from pathlib import Path
 
@@ -254,3 +255,46 @@ def test_missing_payload_column_is_a_clear_error(config, secret, keyring):
     with pytest.raises(DataError, match="'Stand'"):
         encode(_records().drop(columns=["Stand"]), config, secret=secret, consent=_register(), keyring=keyring,
                created=CREATED)
+
+
+def test_signed_envelope_digests_are_those_of_the_reference_definition(result):
+    from linkage.authenticity import _set_digest, envelope_digests, envelope_leaf
+
+    table = result.export.table
+    leaves: dict[str, list[bytes]] = {}
+    for ref, envelopes in zip(table.column("record_ref").to_pylist(), table.column("envelopes").to_pylist()):
+        for envelope in envelopes:
+            leaves.setdefault(envelope["recipient"], []).append(envelope_leaf(ref, envelope))
+    expected = {name: {"envelopes": len(v), "digest": _set_digest("jobcentre", name, v)}
+                for name, v in sorted(leaves.items())}
+    assert result.export.metadata["envelope_digests"] == expected == envelope_digests("jobcentre", table)
+    assert list(result.export.metadata["envelope_digests"]) == list(expected)
+
+
+def test_many_parts_in_several_processes_give_the_same_export(schema, secret, keys, monkeypatch):
+    """Parts are cut in record-reference order and encoded here and in forked workers: the
+    export, the agency's side tables and the envelopes do not depend on it."""
+    from linkage import synth
+    from linkage.authenticity import envelope_digests
+    from linkage.encoded import content_digest
+
+    data = synth.generate(300, seed=3)
+    export = next(e for e in data.exports if e.agency == "jobcentre")
+    register = K.parse_register(data.consent["jobcentre"])
+    public = {name: pair.public_key for name, pair in keys.items()}
+    keyring = seal.Keyring(public | {"coordination_office": seal.generate_recipient_key("coordination_office").public_key})
+    runs = []
+    for workers, chunk in ((1, 100_000), (3, 40)):
+        monkeypatch.setattr(sys.modules["linkage.encode"], "_CHUNK_ROWS", chunk)  # the module, not the function
+        runs.append(encode(export.frame, _config(schema), secret=secret, consent=register, keyring=keyring,
+                           created=CREATED, workers=workers))
+    one, many = runs
+    assert many.export.table.column("envelopes").num_chunks > 3
+    assert one.export.table.drop_columns(["envelopes"]).equals(many.export.table.drop_columns(["envelopes"]))
+    for name in ("reference_map", "quarantine", "warnings"):
+        pd.testing.assert_frame_equal(getattr(one, name), getattr(many, name))
+    assert one.export.metadata["stats"] == many.export.metadata["stats"]
+    assert many.export.metadata["envelope_digests"] == envelope_digests("jobcentre", many.export.table)
+    assert many.export.metadata["content_digest"] == content_digest(many.export.table.combine_chunks())
+    lengths = [r.export.table.column("envelopes").combine_chunks().value_lengths().to_pylist() for r in runs]
+    assert lengths[0] == lengths[1] and sum(lengths[0]) > 100

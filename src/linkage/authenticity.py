@@ -58,7 +58,7 @@ from .encoded import verify_metadata
 from .errors import ConfigError, IntegrityError
 from .keys import LinkageUnitKey, linkage_unit_key_id, verify_signature
 
-__all__ = ["envelope_digests", "envelope_leaf", "check_envelopes", "verify_exports", "sign_document",
+__all__ = ["envelope_digests", "leaf_digests", "envelope_leaf", "check_envelopes", "verify_exports", "sign_document",
            "verify_document", "seal_manifest", "verify_result", "check_inputs", "Trust", "Provenance",
            "stale_warnings", "RESULT_KIND", "PACKAGE_KIND"]
 
@@ -98,18 +98,50 @@ def _length_prefixed(column: pa.Array) -> list[pa.Array]:
             column.fill_null(b"")]
 
 
+_BATCH = 1 << 16  # envelopes joined at a time (bounds the memory of the joined framing)
+
+
+def _leaf_matrix(refs: pa.Array, envelope: pa.Array) -> np.ndarray:
+    """Leaf hash of each envelope (``refs[i]`` is the record of ``envelope[i]``) as an (m, 32)
+    uint8 matrix: the framing is joined column-wise, then hashed slice by slice of one buffer."""
+    m = len(refs)
+    out = np.zeros((m, 32), dtype=np.uint8)
+    sha256 = hashlib.sha256
+    for lo in range(0, m, _BATCH):
+        columns = [refs.slice(lo, _BATCH)] + [pc.struct_field(envelope.slice(lo, _BATCH), n) for n in _ENVELOPE_FIELDS]
+        joined = pc.binary_join_element_wise(*(part for c in columns for part in _length_prefixed(c)), b"")
+        k = len(joined)
+        offsets = np.frombuffer(joined.buffers()[1], dtype=np.int32)[joined.offset : joined.offset + k + 1].tolist()
+        data = memoryview(joined.buffers()[2])
+        digests = b"".join([sha256(data[a:b]).digest() for a, b in zip(offsets, offsets[1:])])
+        out[lo : lo + k] = np.frombuffer(digests, dtype=np.uint8).reshape(k, 32)
+    return out
+
+
 def _leaves(table: pa.Table) -> tuple[list[str], list[str], list[bytes]]:
     """Agency, recipient and leaf hash per row of a table with agency, record_ref, envelope."""
     if table.num_rows == 0:
         return [], [], []
     envelope = table.column("envelope").combine_chunks()
-    columns = [table.column("record_ref").combine_chunks()] + [pc.struct_field(envelope, n) for n in _ENVELOPE_FIELDS]
-    joined = pc.binary_join_element_wise(*(part for c in columns for part in _length_prefixed(c)), b"")
-    leaves = [hashlib.sha256(raw).digest() for raw in joined.to_pylist()]
-    return table.column("agency").to_pylist(), columns[1].to_pylist(), leaves
+    leaves = _leaf_matrix(table.column("record_ref").combine_chunks(), envelope)
+    recipients = pc.struct_field(envelope, "recipient").to_pylist()
+    return table.column("agency").to_pylist(), recipients, [row.tobytes() for row in leaves]
+
+
+def _sorted_digest(agency: str, recipient: str, leaves: np.ndarray) -> str:
+    """:func:`_set_digest` of an (m, 32) leaf matrix: rows sorted as byte strings, then hashed."""
+    words = leaves.view(">u8")  # four big-endian words per leaf: their order is the bytes' order
+    order = np.argsort(words[:, 0], kind="stable")
+    first = words[order, 0]
+    if len(first) > 1 and (first[1:] == first[:-1]).any():  # a shared first word: all four decide
+        order = np.lexsort(words.T[::-1])
+    hasher = hashlib.sha256(_SET_HEAD + _f(agency) + _f(recipient) + len(leaves).to_bytes(8, "big"))
+    hasher.update(np.ascontiguousarray(leaves[order]).tobytes())
+    return "sha256:" + hasher.hexdigest()
 
 
 def _set_digest(agency: str, recipient: str, leaves: list[bytes]) -> str:
+    """The set digest (see the module docstring) of the leaves of one agency and recipient."""
     hasher = hashlib.sha256(_SET_HEAD + _f(agency) + _f(recipient) + len(leaves).to_bytes(8, "big"))
     for leaf in sorted(leaves):
         hasher.update(leaf)
@@ -130,10 +162,21 @@ def envelope_digests(agency: str, table: pa.Table) -> dict[str, dict[str, Any]]:
     lengths = np.asarray(column.value_lengths().fill_null(0), dtype=np.int64)
     refs = table.column("record_ref").combine_chunks().take(pa.array(np.repeat(np.arange(len(lengths)), lengths)))
     flat = column.flatten()
-    rows = pa.table({"agency": pa.array([agency] * len(flat), pa.string()), "record_ref": refs, "envelope": flat})
-    groups = _grouped(rows)
-    return {recipient: {"envelopes": len(leaves), "digest": _set_digest(agency, recipient, leaves)}
-            for (_, recipient), leaves in sorted(groups.items())}
+    return leaf_digests(agency, pc.struct_field(flat, "recipient"), _leaf_matrix(refs, flat))
+
+
+def leaf_digests(agency: str, recipients: pa.Array, leaves: np.ndarray) -> dict[str, dict[str, Any]]:
+    """:func:`envelope_digests` from the envelopes' recipients and leaf hashes (an (m, 32) uint8
+    matrix, :func:`envelope_leaf` per envelope; any order): what encode signs when the leaves were
+    hashed as the envelopes were sealed."""
+    encoded = recipients.dictionary_encode()
+    codes = np.asarray(encoded.indices, dtype=np.int64)
+    names = encoded.dictionary.to_pylist()
+    out = {}
+    for code in sorted(range(len(names)), key=names.__getitem__):
+        mine = leaves[codes == code]
+        out[names[code]] = {"envelopes": len(mine), "digest": _sorted_digest(agency, names[code], mine)}
+    return out
 
 
 def check_envelopes(table: pa.Table, exports: Sequence[Mapping[str, Any]], recipient: str, *, where: str,

@@ -52,7 +52,7 @@ functions are the plain reference they are tested against.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -62,14 +62,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .encoded import SCOPE_TYPE
-from .errors import ConfigError, ConsentError
-from .seal import check_recipient_name
+from . import _consent_eval
+from ._consent_parse import Cells, grant_tables, identifiers, parse_dates, parse_list, recipient_names
+from .errors import ConsentError
 
 __all__ = [
     "Status", "Grant", "Scope", "ConsentRegister", "RegisterCounts", "REGISTER_COLUMNS",
     "REQUIRED_COLUMNS", "ANY", "LINKAGE", "parse_register", "register_from_grants", "allows",
-    "allows_mask", "linkage_basis", "linkage_basis_mask", "scopes", "scopes_column", "counts",
+    "allows_mask", "linkage_basis", "linkage_basis_mask", "scopes", "scopes_column", "evaluate", "counts",
 ]
 
 ANY = "*"
@@ -78,9 +78,7 @@ REGISTER_COLUMNS = ("record_id", "legal_basis", "purpose", "recipients", "data_c
                     "valid_until", "status", "recorded")
 REQUIRED_COLUMNS = REGISTER_COLUMNS[:-1]
 _IDENTIFIER = r"[a-z][a-z0-9_]*"
-_ISO_DATE = r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$"
 _MAX_LISTED = 100
-_Bad = Callable[[np.ndarray | pd.Series, str, str], None]
 
 
 class Status(StrEnum):
@@ -141,13 +139,15 @@ class ConsentRegister:
     (lists canonical: sorted, ``;``-joined), ``status`` lower case, dates ``datetime64`` (NaT =
     empty), ``row_number``. ``in_force``: (grant, recipient) per accepted row and recipient not
     cancelled by the override rule (``grant`` = position in ``table``). ``classes``: (grant,
-    data_class) per accepted row.
+    data_class) per accepted row. ``index``: all of it as integer codes
+    (:class:`linkage._consent_eval.GrantIndex`), what the vectorised evaluation reads.
     """
 
     source: str
     table: pd.DataFrame = field(repr=False)  # holds record ids: never in a repr
     in_force: pd.DataFrame = field(repr=False)
     classes: pd.DataFrame = field(repr=False)
+    index: _consent_eval.GrantIndex = field(repr=False)  # the same as integer codes, for evaluation
 
     def __len__(self) -> int:
         return len(self.table)
@@ -210,47 +210,68 @@ def parse_register(table: pd.DataFrame, row_numbers: Sequence[int] | np.ndarray 
             problems.append((1, len(header), f"header: the required column {name} is missing"))
     if any(row == 1 for row, _, _ in problems):
         _raise(source, problems)
-    cells = {name: table.iloc[:, header.index(name)].fillna("").astype(str).str.strip().reset_index(drop=True)
-             for name in header}
-    cells.setdefault("recorded", pd.Series([""] * len(table), dtype=object))
+    cells = {name: Cells.of(table.iloc[:, header.index(name)]) for name in header}
+    cells.setdefault("recorded", Cells.empty(len(table)))
 
-    def bad(mask: np.ndarray | pd.Series, column: str, message: str) -> None:
+    def bad(mask: np.ndarray, column: str, message: str) -> None:
         col = REGISTER_COLUMNS.index(column)
         problems.extend((int(r), col, f"row {int(r)}, column {column}: {message}")
                         for r in numbers[np.asarray(mask, dtype=bool)])
 
     record_id = cells["record_id"]
-    bad(record_id == "", "record_id", "is required (the agency's local record id)")
+    bad(record_id.spread(record_id.texts == ""), "record_id", "is required (the agency's local record id)")
     basis = cells["legal_basis"]
-    statute = basis.str.extract(r"^(?i:statute)\s*:\s*(\S.*)$")[0]
-    is_consent = basis.str.lower() == "consent"
-    bad(basis == "", "legal_basis", "is required: 'consent' or 'statute:<name of the statute>'")
-    bad((basis != "") & ~is_consent & statute.isna(), "legal_basis", "must be 'consent' or 'statute:<name of the statute>'")
-    basis = pd.Series(np.where(is_consent, "consent", "statute:" + statute.fillna("")), dtype=object)
+    text = pd.Series(basis.texts, dtype=object)
+    statute = text.str.extract(r"^(?i:statute)\s*:\s*(\S.*)$")[0]
+    is_consent = (text.str.lower() == "consent").to_numpy()
+    bad(basis.spread(text.to_numpy() == ""), "legal_basis", "is required: 'consent' or 'statute:<name of the statute>'")
+    bad(basis.spread((text != "").to_numpy() & ~is_consent & statute.isna().to_numpy()), "legal_basis",
+        "must be 'consent' or 'statute:<name of the statute>'")
+    basis = basis.with_texts(np.where(is_consent, "consent", "statute:" + statute.fillna("")).tolist())
     purpose = cells["purpose"]
-    bad(purpose == "", "purpose", "is required")
-    bad((purpose != "") & ~purpose.str.fullmatch(_IDENTIFIER), "purpose", "must be an identifier ([a-z][a-z0-9_]*)")
-    status = cells["status"].str.lower()
-    bad(status == "", "status", "is required")
-    bad((status != "") & ~status.isin([s.value for s in Status]), "status", f"must be one of {', '.join(Status)}")
-    recipients = _parse_list(cells["recipients"], _recipient_names, "recipients",
-                             "a recipient name (a lower-case identifier: a-z, 0-9 and _, starting with a letter, "
-                             "at most 40 characters)", bad)
-    classes = _parse_list(cells["data_classes"], _identifiers, "data_classes", "an identifier ([a-z][a-z0-9_]*)", bad)
-    bad((recipients == ANY) & (status == Status.ACCEPTED) & (purpose != LINKAGE), "recipients",
+    text = pd.Series(purpose.texts, dtype=object)
+    bad(purpose.spread(text.to_numpy() == ""), "purpose", "is required")
+    bad(purpose.spread((text != "").to_numpy() & ~text.str.fullmatch(_IDENTIFIER).to_numpy(dtype=bool)), "purpose",
+        "must be an identifier ([a-z][a-z0-9_]*)")
+    status = cells["status"].with_texts(pd.Series(cells["status"].texts, dtype=object).str.lower().tolist())
+    bad(status.spread(status.texts == ""), "status", "is required")
+    bad(status.spread((status.texts != "") & ~np.isin(status.texts, [s.value for s in Status])), "status",
+        f"must be one of {', '.join(Status)}")
+    recipients = parse_list(cells["recipients"], recipient_names, "recipients",
+                            "a recipient name (a lower-case identifier: a-z, 0-9 and _, starting with a letter, "
+                            "at most 40 characters)", bad)
+    classes = parse_list(cells["data_classes"], identifiers, "data_classes", "an identifier ([a-z][a-z0-9_]*)", bad)
+    accepted = status.spread(status.texts == Status.ACCEPTED)
+    bad(recipients.spread(recipients.texts == ANY) & accepted & purpose.spread(purpose.texts != LINKAGE), "recipients",
         "'*' (any recipient) may be accepted only for purpose 'linkage'; name the recipients")
-    valid_from = _parse_dates(cells["valid_from"], "valid_from", bad, required=True)
-    valid_until = _parse_dates(cells["valid_until"], "valid_until", bad, required=False)
-    recorded = _parse_dates(cells["recorded"], "recorded", bad, required=False)
+    valid_from = parse_dates(cells["valid_from"], "valid_from", bad, required=True)
+    valid_until = parse_dates(cells["valid_until"], "valid_until", bad, required=False)
+    recorded = parse_dates(cells["recorded"], "recorded", bad, required=False)
     bad(valid_until < valid_from, "valid_until", "is before valid_from")
     if problems:
         _raise(source, problems)
+    ranks = pd.factorize(record_id.texts, sort=True)[0]  # the ids' sort order, as codes
+    order = np.lexsort((numbers, ranks[record_id.codes])) if len(numbers) else np.zeros(0, dtype=np.int64)
+
+    def sort(cells: Cells) -> Cells:
+        return Cells(cells.codes[order], cells.texts)
+
+    record_id, basis, purpose, recipients, classes, status = map(sort, (record_id, basis, purpose, recipients,
+                                                                        classes, status))
+    numbers, accepted = numbers[order], accepted[order]
+    valid_from, valid_until, recorded = valid_from[order], valid_until[order], recorded[order]
     frame = pd.DataFrame({
-        "record_id": record_id, "legal_basis": basis, "purpose": purpose, "recipients": recipients,
-        "data_classes": classes, "valid_from": valid_from, "valid_until": valid_until, "status": status,
-        "recorded": recorded, "row_number": numbers})
-    frame = frame.sort_values(["record_id", "row_number"], kind="stable").reset_index(drop=True)
-    return ConsentRegister(source=source, table=frame, in_force=_in_force(frame), classes=_classes(frame))
+        "record_id": record_id.rows(), "legal_basis": basis.rows(), "purpose": purpose.rows(),
+        "recipients": recipients.rows(), "data_classes": classes.rows(), "valid_from": valid_from,
+        "valid_until": valid_until, "status": status.rows(), "recorded": recorded, "row_number": numbers})
+    purpose_code, purposes = purpose.ranked()
+    in_force, granted = grant_tables(ranks[record_id.codes], purpose_code, accepted, recipients, classes, recorded,
+                                     numbers)
+    index = _consent_eval.GrantIndex.of(frame, purpose=(purpose_code, purposes), basis=basis.ranked(),
+                                        in_force=in_force, classes=granted)
+    return ConsentRegister(source=source, table=frame, index=index,
+                           in_force=pd.DataFrame({"grant": in_force[0], "recipient": in_force[2][in_force[1]]}),
+                           classes=pd.DataFrame({"grant": granted[0], "data_class": granted[2][granted[1]]}))
 
 
 def register_from_grants(grants: Sequence[Grant], *, source: str = "consent register") -> ConsentRegister:
@@ -270,97 +291,6 @@ def _raise(source: str, problems: list[tuple[int, int, str]]) -> NoReturn:
                          + "\n".join(f"  - {p}" for p in listed[:_MAX_LISTED]) + more)
     error.problems = tuple(listed)  # like ConfigError.problems
     raise error
-
-
-def _identifiers(items: pd.Series) -> np.ndarray:
-    return items.str.fullmatch(_IDENTIFIER).to_numpy(dtype=bool)
-
-
-def _recipient_names(items: pd.Series) -> np.ndarray:
-    """Which entries are recipient names by :func:`linkage.seal.check_recipient_name` (the one rule)."""
-    def ok(name: str) -> bool:
-        try:
-            check_recipient_name(name)
-        except ConfigError:
-            return False
-        return True
-    return items.isin([name for name in pd.unique(items.to_numpy(dtype=object)) if ok(name)]).to_numpy(dtype=bool)
-
-
-def _parse_list(cells: pd.Series, valid: Callable[[pd.Series], np.ndarray], column: str, what: str,
-                bad: _Bad) -> pd.Series:
-    """Check a ``;``-separated list column; return it canonical (entries stripped, unique, sorted).
-
-    Checked and canonicalised once per distinct cell (registers repeat a few lists many times).
-    """
-    bad(cells == "", column, "is required: one or more names separated by ';', or '*'")
-    codes, distinct = pd.factorize(cells.to_numpy(dtype=object))
-    cell = pd.Series(distinct, dtype=object)
-    items = cell[cell != ""].str.split(";").explode().str.strip().astype(object)
-    owner = items.index.to_numpy(dtype=np.int64)
-    entry = pd.DataFrame({"empty": (items == "").to_numpy(), "any": (items == ANY).to_numpy(),
-                          "wrong": ~valid(items) & (items != ANY).to_numpy(),
-                          "n": 1}).groupby(owner).sum().reindex(range(len(cell)), fill_value=0)
-    empty = entry["empty"].to_numpy() > 0
-    bad(empty[codes], column, "has an empty entry (two ';' in a row, or one at an end)")
-    bad((~empty & (entry["wrong"].to_numpy() > 0))[codes], column, f"each entry must be {what} or '*'")
-    bad((~empty & (entry["any"].to_numpy() > 0) & (entry["n"].to_numpy() > 1))[codes], column,
-        "'*' must stand alone")
-    canonical = np.full(len(cell), "", dtype=object)
-    for i, group in pd.DataFrame({"owner": owner, "item": items.to_numpy(dtype=object)}).groupby("owner"):
-        canonical[i] = ";".join(sorted(set(group["item"].tolist())))
-    return pd.Series(canonical[codes] if len(codes) else np.zeros(0, dtype=object), dtype=object)
-
-
-def _parse_dates(cells: pd.Series, column: str, bad, *, required: bool) -> np.ndarray:
-    """ISO dates as ``datetime64[D]`` (NaT for empty); impossible dates are problems.
-
-    Parsed once per distinct cell, then spread to the rows.
-    """
-    codes, distinct = pd.factorize(cells.to_numpy(dtype=object))
-    parts = pd.Series(distinct, dtype=object).str.extract(_ISO_DATE)
-    matched = parts[0].notna().to_numpy()
-    y, m, d = (pd.to_numeric(parts[i]).fillna(1).to_numpy(dtype=np.int64) for i in range(3))
-    month_ok = (m >= 1) & (m <= 12) & (y >= 1)
-    start = ((y - 1970) * 12 + np.where(month_ok, m, 1) - 1).astype("datetime64[M]")
-    days_in_month = ((start + 1).astype("datetime64[D]") - start.astype("datetime64[D]")).astype(np.int64)
-    ok = matched & month_ok & (d >= 1) & (d <= days_in_month)
-    empty = np.asarray([v == "" for v in distinct], dtype=bool)
-    if required:
-        bad(empty[codes], column, "is required (an ISO date YYYY-MM-DD)")
-    bad((~empty & ~matched)[codes], column, "must be an ISO date YYYY-MM-DD")
-    bad((matched & ~ok)[codes], column, "is not a calendar date")
-    days = np.where(ok, start.astype("datetime64[D]") + (d - 1), np.datetime64("NaT", "D"))
-    return days[codes] if len(codes) else np.zeros(0, dtype="datetime64[D]")
-
-
-def _explode(frame: pd.DataFrame, column: str, name: str) -> pd.DataFrame:
-    items = frame[column].str.split(";").explode()
-    return pd.DataFrame({"grant": items.index.to_numpy(dtype=np.int64), name: items.to_numpy(dtype=object)})
-
-
-def _in_force(frame: pd.DataFrame) -> pd.DataFrame:
-    """(grant, recipient) for every accepted row and recipient the override rule leaves standing."""
-    base = frame[["record_id", "purpose", "recipients", "recorded", "row_number"]].copy()
-    base["grant"] = np.arange(len(frame), dtype=np.int64)
-    accepted = (frame["status"] == Status.ACCEPTED).to_numpy()
-    acc = base[accepted]
-    pairs = acc.merge(base[~accepted], on=["record_id", "purpose"], suffixes=("", "_n"))
-    by_date = (pairs["recorded"].notna() & pairs["recorded_n"].notna() & (pairs["recorded"] != pairs["recorded_n"])).to_numpy()
-    later = np.where(by_date, (pairs["recorded_n"] > pairs["recorded"]).to_numpy(),
-                     (pairs["row_number_n"] > pairs["row_number"]).to_numpy())
-    pairs = pairs[later]
-    wholly = (pairs["recipients"] == ANY) | (pairs["recipients_n"] == ANY)
-    cancelled = pairs.loc[wholly, "grant"].to_numpy()
-    removed = _explode(pairs[["grant", "recipients_n"]].set_index("grant"), "recipients_n", "recipient")
-    items = _explode(acc.set_index("grant"), "recipients", "recipient")
-    items = items[~np.isin(items["grant"].to_numpy(), cancelled)]
-    items = items.merge(removed.drop_duplicates(), how="left", on=["grant", "recipient"], indicator=True)
-    return items.loc[items["_merge"] == "left_only", ["grant", "recipient"]].reset_index(drop=True)
-
-
-def _classes(frame: pd.DataFrame) -> pd.DataFrame:
-    return _explode(frame[(frame["status"] == Status.ACCEPTED).to_numpy()], "data_classes", "data_class")
 
 
 def _day(at: date) -> np.datetime64:
@@ -458,56 +388,20 @@ def allows_mask(register: ConsentRegister, record_ids: Sequence[str] | np.ndarra
 def linkage_basis_mask(register: ConsentRegister, record_ids: Sequence[str] | np.ndarray | pd.Series,
                        at: date) -> np.ndarray:
     """:func:`linkage_basis` for many records at once: a boolean array aligned with ``record_ids``."""
-    t = register.table
-    ok = _valid(register, at) & (t["purpose"] == LINKAGE).to_numpy()
-    ok &= _flag(len(t), register.in_force["grant"].to_numpy())
-    return _ids_in(record_ids, t["record_id"].to_numpy()[ok])
+    return _consent_eval.evaluate(register, record_ids, at, with_scopes=False)[0]
 
 
 def scopes_column(register: ConsentRegister, record_ids: Sequence[str] | np.ndarray | pd.Series,
                   at: date) -> pa.ListArray:
     """:func:`scopes` for many records at once, as the encoded export's ``scopes`` column
     (``list<SCOPE_TYPE>``, one list per entry of ``record_ids``, empty for unknown records)."""
-    t, day = register.table, _day(at)
-    live = ((t["status"] == Status.ACCEPTED) & (t["valid_until"].isna() | (t["valid_until"] >= day))).to_numpy()
-    items = register.in_force[live[register.in_force["grant"].to_numpy()]]
-    rows = items.merge(register.classes, on="grant")
-    grant = rows["grant"].to_numpy()
-    keys = ["record_id", "recipient", "purpose", "valid_from", "valid_until", "legal_basis"]
-    rows = pd.DataFrame({"record_id": t["record_id"].to_numpy()[grant], "recipient": rows["recipient"].to_numpy(),
-                         "purpose": t["purpose"].to_numpy()[grant], "valid_from": t["valid_from"].to_numpy()[grant],
-                         "valid_until": t["valid_until"].to_numpy()[grant], "legal_basis": t["legal_basis"].to_numpy()[grant],
-                         "data_class": rows["data_class"].to_numpy()})
-    rows = rows.sort_values([*keys, "data_class"], kind="stable").drop_duplicates().reset_index(drop=True)
-    gid = rows.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
-    has_any = pd.Series(rows["data_class"].to_numpy() == ANY).groupby(gid).transform("any").to_numpy(dtype=bool)
-    keep = ~has_any | (rows["data_class"].to_numpy() == ANY)
-    rows, gid = rows[keep].reset_index(drop=True), gid[keep]
-    first = np.flatnonzero(np.r_[True, gid[1:] != gid[:-1]]) if len(gid) else np.zeros(0, dtype=np.int64)
-    class_offsets = np.r_[first, len(rows)].astype(np.int32)
-    head = rows.iloc[first]
+    return _consent_eval.evaluate(register, record_ids, at)[1]
 
-    def iso(values: pd.Series) -> pa.Array:
-        days = values.to_numpy().astype("datetime64[D]")
-        return pa.array(np.datetime_as_string(days).astype(object), pa.string(), mask=np.isnat(days))
 
-    structs = pa.StructArray.from_arrays(
-        [pa.array(head["recipient"].to_numpy(dtype=object), pa.string()),
-         pa.array(head["purpose"].to_numpy(dtype=object), pa.string()),
-         pa.ListArray.from_arrays(pa.array(class_offsets), pa.array(rows["data_class"].to_numpy(dtype=object), pa.string())),
-         pa.array(head["legal_basis"].to_numpy(dtype=object), pa.string()), iso(head["valid_from"]), iso(head["valid_until"])],
-        fields=list(SCOPE_TYPE))
-    codes, uniques = pd.factorize(head["record_id"].to_numpy(dtype=object))
-    per_record = np.bincount(codes, minlength=len(uniques))
-    starts = np.cumsum(per_record) - per_record
-    where = pd.Index(uniques, dtype=object).get_indexer(np.asarray(record_ids, dtype=object))
-    found = where >= 0
-    n, start = np.zeros(len(where), dtype=np.int64), np.zeros(len(where), dtype=np.int64)
-    n[found], start[found] = per_record[where[found]], starts[where[found]]
-    offsets = np.r_[0, np.cumsum(n)].astype(np.int32)
-    take = np.repeat(start - offsets[:-1], n) + np.arange(offsets[-1])
-    return pa.ListArray.from_arrays(pa.array(offsets), structs.take(pa.array(take, pa.int64())),
-                                    type=pa.list_(SCOPE_TYPE))
+def evaluate(register: ConsentRegister, record_ids: Sequence[str] | np.ndarray | pd.Series,
+             at: date) -> tuple[np.ndarray, pa.ListArray]:
+    """:func:`linkage_basis_mask` and :func:`scopes_column` at once (the ids are looked up once)."""
+    return _consent_eval.evaluate(register, record_ids, at)
 
 
 def counts(register: ConsentRegister, *, at: date | None = None) -> RegisterCounts:

@@ -26,9 +26,11 @@ exactly the fields of the data classes the scope covers (:mod:`linkage.payload`)
 capture dates fall back to the encoding date and are listed in the warnings.
 
 Speed: Python work is done once per *distinct* value (names and dates repeat a lot), everything
-per row is numpy; sealing is one AEAD call per envelope. Output is a pure function of (records,
-config, secret, created, register), except the envelopes' ephemeral keys and nonces, which are
-fresh random values by design.
+per row is numpy; sealing builds payloads column-wise and leaves one AEAD call and one leaf hash
+per envelope (:mod:`linkage._seal_batch`). Rows are encoded in parts cut in record-reference
+order, the export's row order, so the parts' tables are concatenated as they are. Output is a
+pure function of (records, config, secret, created, register), except the envelopes' ephemeral
+keys and nonces, which are fresh random values by design.
 """
 
 from __future__ import annotations
@@ -48,12 +50,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import bind, bloom
-from .authenticity import envelope_digests
+from .authenticity import leaf_digests
 from ._columns import Column, normalise_field
 from .config import ExportConfig, FieldSpec, Schema
-from .consent import ConsentRegister, linkage_basis_mask, scopes_column
+from .consent import ConsentRegister, evaluate
 from .diffusion import diffuse, diffusion_taps
-from .encoded import BLOCK_KEY_BYTES, FORMAT, FORMAT_VERSION, SCOPE_TYPE, EncodedExport, arrow_schema, seal_metadata
+from .encoded import BLOCK_KEY_BYTES, FORMAT, FORMAT_VERSION, EncodedExport, arrow_schema, seal_metadata
 from .errors import DataError
 from .keys import ProjectSecret
 from ._blake2b import keyed_digests, keyed_digests_of_joined
@@ -136,39 +138,40 @@ def encode(
     public_keys = None if keyring is None else {name: keyring.lookup(name) for name in keyring}
     sealing = PayloadSealing(config.agency, config.payload, public_keys, created.date()) if consent is not None else None
     scopes: pa.Array | None = None
-    if consent is not None:  # grants evaluated once here, vectorised; the parts get their slice of scopes
+    if consent is not None:  # grants evaluated once here, vectorised; the parts take their rows' scopes
         ids = local_ids.to_numpy(dtype=object)
-        no_basis = ~id_bad & ~linkage_basis_mask(consent, ids, created.date())
+        basis, scopes = evaluate(consent, ids, created.date())
+        no_basis = ~id_bad & ~basis
         id_problems = pd.concat([id_problems, pd.DataFrame({"row_number": row_numbers[no_basis], "field": "consent",
                                                             "reason": "no_linkage_basis"})], ignore_index=True)
         id_bad = id_bad | no_basis
-        scopes = scopes_column(consent, ids, created.date()).cast(pa.list_(SCOPE_TYPE))
     created_text = created.strftime("%Y-%m-%dT%H:%M:%SZ")
     ref_key = export_reference_key(records, config, secret, created_text)
+    refs = _record_refs(local_ids.tolist(), config, ref_key)
+    # parts in record-reference order (the export's row order): their tables are concatenated as they are
+    order = np.asarray(pc.sort_indices(pa.array(refs, pa.string())), dtype=np.int64)
+    shared = _Shared(records, local_ids.to_numpy(dtype=object), np.asarray(refs, dtype=object), row_numbers, id_bad,
+                     config, secret, sealing, scopes)
     size = max(1, min(_CHUNK_ROWS, -(-n // workers)))
-    jobs = [(records.iloc[a : a + size], local_ids.iloc[a : a + size], row_numbers[a : a + size],
-             id_bad[a : a + size], config, secret, ref_key, sealing, None if scopes is None else scopes.slice(a, size))
-            for a in range(0, n, size)]
     parts: list[_Part] = []
-    for part in _run_parts(jobs, workers):
+    for part in _run_parts(shared, [order[a : a + size] for a in range(0, n, size)], workers):
         parts.append(part)
         if progress is not None:
-            progress(sum(len(j[1]) for j in jobs[: len(parts)]), n)
+            progress(min(n, len(parts) * size), n)
     table = pa.concat_tables([p.table for p in parts])
-    table = table.take(pc.sort_indices(table, [("record_ref", "ascending")]))  # input order hidden
     quarantine = (pd.concat([id_problems] + [p.quarantine for p in parts], ignore_index=True)
                   .sort_values(["row_number", "field"], kind="stable").reset_index(drop=True))
     warnings = (pd.concat([p.warnings for p in parts], ignore_index=True)
                 .sort_values(["row_number", "field"], kind="stable").reset_index(drop=True))
     present = {spec.name: sum(p.present[spec.name] for p in parts) for spec in schema.fields}
     bound = bind.agreement_rates(schema, [p.bound_counts for p in parts])
-    envelopes = table.column("envelopes").combine_chunks()
-    recipients = pd.Series(envelopes.flatten().field("recipient").to_numpy(zero_copy_only=False), dtype=object)
+    digests = leaf_digests(config.agency, pa.concat_arrays([p.leaf_recipients for p in parts]),
+                           np.concatenate([p.leaves for p in parts]))
     consent_stats = {"register": consent is not None, "payload": config.payload is not None,
                      "no_linkage_basis": int((id_problems["field"] == "consent").sum()),
                      "records_with_scopes": sum(p.with_scopes for p in parts),
-                     "envelopes": int(len(recipients)),
-                     "envelopes_by_recipient": {str(k): int(v) for k, v in recipients.value_counts().sort_index().items()}}
+                     "envelopes": sum(d["envelopes"] for d in digests.values()),
+                     "envelopes_by_recipient": {name: d["envelopes"] for name, d in digests.items()}}
     metadata = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -183,13 +186,28 @@ def encode(
                                warnings.groupby(["field", "reason"]).size().items()},
                   "consent": consent_stats,
                   **({"bound_agreement": bound} if bound else {})},
-        "envelope_digests": envelope_digests(config.agency, table),
+        "envelope_digests": digests,
     }
     export = EncodedExport(table, seal_metadata(table, metadata, secret=secret))
+    kept = np.sort(np.concatenate([p.kept for p in parts]))  # the reference map is in input order
     local_id, record_ref = REFERENCE_MAP_COLUMNS
-    reference_map = pd.DataFrame({local_id: [i for p in parts for i in p.local_ids],
-                                  record_ref: [r for p in parts for r in p.refs]})
+    reference_map = pd.DataFrame({local_id: shared.local_ids[kept], record_ref: shared.refs[kept]})
     return EncodeResult(export, reference_map, quarantine, warnings)
+
+
+@dataclass(frozen=True, slots=True)
+class _Shared:
+    """What every part reads: the input and, per input row, ids, references, bad ids, scopes."""
+
+    records: pd.DataFrame
+    local_ids: np.ndarray
+    refs: np.ndarray
+    row_numbers: np.ndarray
+    id_bad: np.ndarray
+    config: ExportConfig
+    secret: ProjectSecret
+    sealing: PayloadSealing | None
+    scopes: pa.Array | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,33 +215,46 @@ class _Part:
     table: pa.Table
     quarantine: pd.DataFrame
     warnings: pd.DataFrame
-    local_ids: list[str]
-    refs: list[str]
+    kept: np.ndarray  # input positions of the encoded rows
     present: dict[str, int]
     with_scopes: int
+    leaves: np.ndarray  # (envelopes, 32): the leaf hash of each envelope, hashed as it was sealed
+    leaf_recipients: pa.Array  # the recipient of each envelope, in the same order
     bound_counts: dict[str, dict[str, int]]  # bound role column -> records per value (never leaves the agency)
 
 
-def _run_parts(jobs: list[tuple[Any, ...]], workers: int) -> Iterator[_Part]:
-    """Encode parts in order, in worker processes when ``workers > 1`` and there are several parts."""
-    if workers == 1 or len(jobs) == 1:
-        yield from (_encode_part(*job) for job in jobs)
+_WORKER_SHARED: list[_Shared] = []  # set in each worker process by _init_worker
+
+
+def _run_parts(shared: _Shared, parts: list[np.ndarray], workers: int) -> Iterator[_Part]:
+    """Encode parts (input positions each) in order. With ``workers > 1`` and several parts, this
+    process encodes every ``workers``-th part itself and ``workers - 1`` processes the others;
+    forked workers inherit ``shared`` (only the positions and the results are pickled)."""
+    if workers == 1 or len(parts) == 1:
+        yield from (_encode_part(shared, rows) for rows in parts)
         return
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from pool.map(_encode_part_job, jobs)
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    with ProcessPoolExecutor(max_workers=min(workers - 1, len(parts) - 1), mp_context=context,
+                             initializer=_init_worker, initargs=(shared,)) as pool:
+        futures = {i: pool.submit(_encode_part_job, rows) for i, rows in enumerate(parts) if i % workers}
+        for i, rows in enumerate(parts):
+            yield _encode_part(shared, rows) if i % workers == 0 else futures[i].result()
 
 
-def _encode_part_job(job: tuple[Any, ...]) -> _Part:
-    return _encode_part(*job)
+def _init_worker(shared: _Shared) -> None:
+    _WORKER_SHARED[:] = [shared]
 
 
-def _encode_part(records: pd.DataFrame, local_ids: pd.Series, row_numbers: np.ndarray, id_bad: np.ndarray,
-                 config: ExportConfig, secret: ProjectSecret, ref_key: bytes, sealing: PayloadSealing | None = None,
-                 all_scopes: pa.Array | None = None) -> _Part:
-    """Normalise, quarantine and encode a contiguous part of the input (all of it row-local);
-    ``all_scopes`` are the consent scopes of every row of the part (with a register)."""
+def _encode_part_job(rows: np.ndarray) -> _Part:
+    return _encode_part(_WORKER_SHARED[0], rows)
+
+
+def _encode_part(shared: _Shared, rows: np.ndarray) -> _Part:
+    """Normalise, quarantine and encode the input rows at positions ``rows`` (all of it row-local;
+    the rows come in record-reference order and stay in it)."""
+    config, sealing = shared.config, shared.sealing
+    records = shared.records.take(rows)
+    row_numbers, id_bad = shared.row_numbers[rows], shared.id_bad[rows]
     columns: dict[str, Column] = {}
     results = {}
     for spec in config.schema.fields:
@@ -237,21 +268,23 @@ def _encode_part(records: pd.DataFrame, local_ids: pd.Series, row_numbers: np.nd
     warnings = _issues(row_numbers, {name: (r.warn_rows[keep[r.warn_rows]],
                                             [w for w, k in zip(r.warn_reasons, keep[r.warn_rows]) if k])
                                      for name, r in results.items()})
-    kept_ids = local_ids[keep].tolist()
-    refs = _record_refs(kept_ids, config, ref_key)
+    kept = rows[keep]
+    refs = shared.refs[kept].tolist()
     columns = {name: col.take(keep) for name, col in columns.items()}
     scopes = envelopes = None
-    if all_scopes is not None and sealing is not None:
-        scopes = all_scopes.filter(pa.array(keep))
+    leaves, leaf_recipients = np.zeros((0, 32), np.uint8), pa.array([], pa.string())
+    if shared.scopes is not None and sealing is not None:
+        scopes = shared.scopes.take(pa.array(kept))
         if sealing.payload is not None:
-            envelopes, late = sealing.seal(records[keep], refs, scopes, config.birth_date)
+            envelopes, leaves, late = sealing.seal(records[keep], refs, scopes, config.birth_date)
+            leaf_recipients = pc.struct_field(envelopes.flatten(), "recipient")
             late_warn = pd.DataFrame({"row_number": row_numbers[keep][late], "field": "payload.captured",
                                       "reason": "unparseable"})
             warnings = pd.concat([warnings, late_warn], ignore_index=True)
-    table = _ChunkEncoder(config.schema, secret).encode_chunk(columns, refs, envelopes)
+    table = _ChunkEncoder(config.schema, shared.secret).encode_chunk(columns, refs, envelopes)
     present = {name: col.rows_present() for name, col in columns.items()}
     with_scopes = 0 if scopes is None else int(np.count_nonzero(np.asarray(scopes.value_lengths().fill_null(0))))
-    return _Part(table, quarantine, warnings, kept_ids, refs, present, with_scopes,
+    return _Part(table, quarantine, warnings, kept, present, with_scopes, leaves, leaf_recipients,
                  bind.value_counts(config.schema, columns))
 
 

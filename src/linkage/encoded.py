@@ -147,32 +147,42 @@ def binary_matrix(column: pa.Array) -> np.ndarray:
 
 
 def _canonical_column(hasher: Any, column: pa.ChunkedArray) -> None:
-    _canonical_array(hasher, column.combine_chunks())
+    _canonical_arrays(hasher, column.chunks, column.type)
 
 
-def _canonical_array(hasher: Any, array: pa.Array) -> None:
-    """Feed validity and values of ``array`` in a layout-independent form (recursively)."""
-    hasher.update(array.is_valid().to_numpy(zero_copy_only=False).astype(np.uint8))
-    typ = array.type
+def _canonical_arrays(hasher: Any, arrays: list[pa.Array], typ: pa.DataType) -> None:
+    """Feed validity and values of the concatenation of ``arrays`` (of type ``typ``) in a
+    layout-independent form (recursively): each part (validity, lengths, values, children) of
+    every chunk in turn, so the bytes fed do not depend on the chunking and no chunk is copied."""
+    for array in arrays:
+        hasher.update(array.is_valid().to_numpy(zero_copy_only=False).astype(np.uint8))
     if pa.types.is_fixed_size_binary(typ):
-        hasher.update(np.ascontiguousarray(binary_matrix(array)))
+        for array in arrays:
+            hasher.update(np.ascontiguousarray(binary_matrix(array)))
     elif pa.types.is_list(typ):
-        hasher.update(np.asarray(array.value_lengths().fill_null(-1), dtype="<i8"))
-        _canonical_array(hasher, array.flatten())
+        for array in arrays:
+            hasher.update(np.asarray(array.value_lengths().fill_null(-1), dtype="<i8"))
+        _canonical_arrays(hasher, [array.flatten() for array in arrays], typ.value_type)
     elif pa.types.is_struct(typ):
-        for child in array.flatten():  # children adjusted for the parent's offset and nulls
-            _canonical_array(hasher, child)
-    elif pa.types.is_string(typ) or pa.types.is_binary(typ):
-        large = array.cast(pa.large_string() if pa.types.is_string(typ) else pa.large_binary())
-        if len(large) == 0:
-            return
-        offsets = np.frombuffer(large.buffers()[1], dtype=np.int64)[large.offset : large.offset + len(large) + 1]
-        hasher.update(np.diff(offsets).astype("<i8"))
-        data = large.buffers()[2]
-        if data is not None:
-            hasher.update(memoryview(data)[int(offsets[0]) : int(offsets[-1])])
+        children = [array.flatten() for array in arrays]  # adjusted for the parent's offset and nulls
+        for i in range(typ.num_fields):
+            _canonical_arrays(hasher, [c[i] for c in children], typ.field(i).type)
+    elif pa.types.is_string(typ) or pa.types.is_binary(typ) or pa.types.is_large_string(typ) \
+            or pa.types.is_large_binary(typ):
+        width = np.int64 if pa.types.is_large_string(typ) or pa.types.is_large_binary(typ) else np.int32
+        spans = []
+        for array in arrays:
+            if len(array) == 0:
+                continue
+            offsets = np.frombuffer(array.buffers()[1], dtype=width)[array.offset : array.offset + len(array) + 1]
+            hasher.update(np.diff(offsets).astype("<i8"))  # the lengths, whatever the offsets' width
+            spans.append((array.buffers()[2], int(offsets[0]), int(offsets[-1])))
+        for data, start, stop in spans:
+            if data is not None:
+                hasher.update(memoryview(data)[start:stop])
     elif pa.types.is_boolean(typ):
-        hasher.update(array.fill_null(False).to_numpy(zero_copy_only=False).astype(np.uint8))
+        for array in arrays:
+            hasher.update(array.fill_null(False).to_numpy(zero_copy_only=False).astype(np.uint8))
     elif pa.types.is_null(typ):
         return
     else:

@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,17 +28,23 @@ import pyarrow as pa
 from .config import DateSpec, ExportConfig, PayloadSpec
 from .consent import ANY, LINKAGE, ConsentRegister
 from .countries import normalize_nationality
-from .encoded import ENVELOPE_TYPE
 from .errors import ConfigError, ConsentError
 from .normalize import DateValue, normalize_sex, parse_date
 from .seal import Keyring, PayloadSealer
+from ._seal_batch import PayloadColumn, seal_records, seal_records_reference
 
 __all__ = ["check_consent_inputs", "PayloadSealing"]
 
 
-def _texts(column: pd.Series) -> list[str]:
-    """Cells as stripped text ("" for missing)."""
-    return column.fillna("").astype(str).str.strip().tolist()
+def _distinct_texts(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Code per cell into the distinct cells as stripped text ("" for missing); one pass per cell,
+    the text work once per distinct cell."""
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=True)
+    texts = [str(u).strip() for u in uniques]
+    if (codes < 0).any():
+        codes = np.where(codes < 0, len(texts), codes)
+        texts.append("")
+    return codes.astype(np.int64), texts
 
 
 def check_consent_inputs(config: ExportConfig, consent: ConsentRegister | None, keyring: Keyring | None) -> None:
@@ -60,15 +65,6 @@ def check_consent_inputs(config: ExportConfig, consent: ConsentRegister | None, 
                                "--keyring FILE) or correct the register")
 
 
-def _iso_dates(values: Sequence[str], spec: DateSpec) -> list[str | None]:
-    """ISO date per value (None where a value is not a complete date), parsed once per distinct value."""
-    out: dict[str, str | None] = {}
-    for v in set(values):
-        parsed = parse_date(v, spec)
-        out[v] = parsed.iso if isinstance(parsed, DateValue) and parsed.day_month_known else None
-    return [out[v] for v in values]
-
-
 @dataclass(frozen=True, slots=True)
 class PayloadSealing:
     """Everything needed to seal payloads in a worker (picklable; the grants are evaluated before)."""
@@ -78,56 +74,49 @@ class PayloadSealing:
     public_keys: dict[str, bytes] | None  # recipient -> X25519 public key (a plain dict: picklable)
     at: date  # grants are evaluated on this day; missing capture dates are filled with it
 
-    def _values(self, records: pd.DataFrame, config_dates: DateSpec) -> dict[str, list[str | None]]:
+    def _columns(self, records: pd.DataFrame, config_dates: DateSpec) -> list[PayloadColumn]:
+        """The payload fields, normalised once per distinct cell; empty values are none."""
         assert self.payload is not None
-        out: dict[str, list[str | None]] = {}
+        out = []
         for f in self.payload.fields:
-            raw = _texts(records[f.column])
-            distinct = set(raw)
+            codes, texts = _distinct_texts(records[f.column])
             if f.normalise == "birth_date":
-                mapping = {v: d.iso if isinstance(d := parse_date(v, config_dates), DateValue) else v for v in distinct}
+                values = [d.iso if isinstance(d := parse_date(v, config_dates), DateValue) else v for v in texts]
             elif f.normalise == "sex":
-                mapping = {v: s if isinstance(s := normalize_sex(v), str) else v for v in distinct}
+                values = [s if isinstance(s := normalize_sex(v), str) else v for v in texts]
             elif f.normalise == "nationality":
-                mapping = {v: c if isinstance(c := normalize_nationality(v), str) else v for v in distinct}
+                values = [c if isinstance(c := normalize_nationality(v), str) else v for v in texts]
             else:
-                mapping = {v: v for v in distinct}
-            out[f.name] = [mapping[v] or None for v in raw]
+                values = texts
+            empty = np.asarray([not v for v in values] + [True], dtype=bool)
+            out.append(PayloadColumn(f.name, f.data_class, np.where(empty[codes], -1, codes), values))
         return out
 
-    def seal(self, records: pd.DataFrame, refs: Sequence[str], scopes: pa.Array,
-             birth_dates: DateSpec | None = None) -> tuple[pa.Array, np.ndarray]:
-        """Envelopes per record (``list<ENVELOPE_TYPE>``) and the rows whose capture date was unreadable."""
-        assert self.payload is not None and self.public_keys is not None
-        payload = self.payload
-        values = self._values(records, birth_dates or DateSpec())
-        n = len(refs)
+    def _captured(self, records: pd.DataFrame, n: int) -> tuple[list[str], np.ndarray]:
+        """Capture date per record (ISO) and the rows whose cell could not be read (encoding day)."""
+        assert self.payload is not None
         today = self.at.isoformat()
-        late = np.zeros(n, dtype=bool)
-        if payload.captured:
-            captured_spec = DateSpec(formats=payload.captured_formats, unknown_day_month=())
-            captured = _iso_dates(_texts(records[payload.captured]), captured_spec)
-            late = np.array([c is None for c in captured], dtype=bool)
-            captured = [c or today for c in captured]
-        else:
-            captured = [today] * n
-        names = [f.name for f in payload.fields]
-        classes = [f.data_class for f in payload.fields]
-        columns = [values[name] for name in names]
+        if not self.payload.captured:
+            return [today] * n, np.zeros(n, dtype=bool)
+        spec = DateSpec(formats=self.payload.captured_formats, unknown_day_month=())
+        codes, texts = _distinct_texts(records[self.payload.captured])
+        parsed = [parse_date(v, spec) for v in texts]
+        iso = np.asarray([d.iso if isinstance(d, DateValue) and d.day_month_known else None for d in parsed],
+                         dtype=object)
+        per_row = iso[codes] if n else np.zeros(0, dtype=object)
+        late = np.asarray([v is None for v in per_row], dtype=bool)
+        return [v or today for v in per_row.tolist()], late
+
+    def seal(self, records: pd.DataFrame, refs: Sequence[str], scopes: pa.Array,
+             birth_dates: DateSpec | None = None, *, reference: bool = False) -> tuple[pa.Array, np.ndarray,
+                                                                                       np.ndarray]:
+        """Envelopes per record (``list<ENVELOPE_TYPE>``), their leaf hashes in order (an (m, 32)
+        uint8 matrix, see :func:`linkage.authenticity.envelope_leaf`) and the rows whose capture
+        date was unreadable; ``reference`` seals envelope by envelope with the plain definition."""
+        assert self.payload is not None and self.public_keys is not None
+        columns = self._columns(records, birth_dates or DateSpec())
+        captured, late = self._captured(records, len(refs))
         sealer = PayloadSealer(self.public_keys, agency=self.agency)
-        out: list[list[dict[str, Any]]] = []
-        for i, record_scopes in enumerate(scopes.to_pylist()):
-            envelopes = []
-            for s in record_scopes or ():
-                if s["recipient"] == ANY or s["purpose"] == LINKAGE:
-                    continue
-                allowed = s["data_classes"]
-                fields = {name: col[i] for name, cls, col in zip(names, classes, columns)
-                          if col[i] is not None and (ANY in allowed or cls in allowed)}
-                if not fields:
-                    continue
-                envelopes.append(sealer.seal(
-                    fields, record_ref=refs[i], recipient=s["recipient"], purpose=s["purpose"],
-                    valid_from=s["valid_from"], valid_until=s["valid_until"], captured=captured[i]).to_arrow_dict())
-            out.append(envelopes)
-        return pa.array(out, type=pa.list_(ENVELOPE_TYPE)), late
+        kernel = seal_records_reference if reference else seal_records
+        envelopes, leaves = kernel(sealer, refs, columns, captured, scopes)
+        return envelopes, leaves, late

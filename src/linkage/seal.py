@@ -384,18 +384,33 @@ class PayloadSealer:
         self._keys[recipient] = cached
         return cached
 
+    @property
+    def agency(self) -> str:
+        return self._agency
+
+    def recipient_key(self, recipient: str) -> tuple[bytes, ChaCha20Poly1305]:
+        """The ephemeral public key and the AEAD of ``recipient`` for this sealer (made on first use)."""
+        return self._key(recipient)
+
+    def scope(self, recipient: str, purpose: str, valid_from: DateLike | None,
+              valid_until: DateLike | None) -> tuple[str | None, str | None, bytes]:
+        """The checked validity window (ISO text) and the associated data after the record
+        reference for envelopes of this scope; checked once per scope (ConfigError, KeyFileError)."""
+        scope = (recipient, purpose, valid_from, valid_until)
+        cached = self._scopes.get(scope)
+        if cached is None:  # checked once per scope; the AAD after the record ref is the same for all
+            self._key(recipient)
+            purpose = _nonempty(purpose, "purpose")
+            start, end = _checked_window(recipient, valid_from, valid_until)
+            cached = self._scopes[scope] = (start, end, _aad_tail(self._agency, recipient, purpose, start, end))
+        return cached
+
     def seal(self, payload: Mapping[str, str | None], *, record_ref: str, recipient: str, purpose: str,
              valid_from: DateLike | None, valid_until: DateLike | None, captured: DateLike) -> Envelope:
         """Encrypt ``payload`` of record ``record_ref`` for ``recipient`` (see :func:`seal_payload`)."""
         record_ref = _nonempty(record_ref, "record_ref")
         ephemeral_public, aead = self._key(recipient)
-        scope = (recipient, purpose, valid_from, valid_until)
-        cached = self._scopes.get(scope)
-        if cached is None:  # checked once per scope; the AAD after the record ref is the same for all
-            purpose = _nonempty(purpose, "purpose")
-            start, end = _checked_window(recipient, valid_from, valid_until)
-            cached = self._scopes[scope] = (start, end, _aad_tail(self._agency, recipient, purpose, start, end))
-        start, end, tail = cached
+        start, end, tail = self.scope(recipient, purpose, valid_from, valid_until)
         plaintext = _canonical_payload(payload, self._agency, iso_day(captured, "captured"), record_ref)
         nonce = os.urandom(NONCE_BYTES)
         ciphertext = aead.encrypt(nonce, plaintext, _AAD_HEAD + _length_prefixed(record_ref) + tail)

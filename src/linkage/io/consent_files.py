@@ -13,8 +13,11 @@ messages name the file, row, column and rule, never a cell's content. The format
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -53,29 +56,52 @@ def read_consent_register(path: str | os.PathLike[str], *, delimiter: str | None
     if not text.strip():
         raise ConsentError(f"{what} is empty; it needs at least the header row")
     if delimiter is None:
-        first = next(line for line in text.splitlines() if line.strip())
+        first = next(line for line in io.StringIO(text, newline=None) if line.strip())  # lazily: files are large
         delimiter = max(_DELIMITERS, key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    with _no_gc():  # millions of new cells: the cyclic collector would walk them again and again
+        try:
+            records = list(reader)  # one C loop over the file; parse_register checks the cells by column
+        except csv.Error:
+            raise ConsentError(f"{what} is not readable as CSV near line {reader.line_num} "
+                               f"(unterminated quote, or text after a closing quote)") from None
+        frame, numbers, malformed = _grants(records)
+        del records
+    return parse_register(frame, np.asarray(numbers, dtype=np.int64), source=what, malformed_rows=malformed)
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector (strings and row lists form no cycles)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _grants(records: list[list[str]]) -> tuple[pd.DataFrame, list[int], list[int]]:
+    """The grant rows under the header (the first row that is not blank) as a frame of strings,
+    their row numbers (CSV records counted from 1), and the numbers of rows of the wrong width."""
+    start = next((i for i, row in enumerate(records) if any(cell.strip() for cell in row)), len(records))
+    header = records[start] if start < len(records) else []
+    width = len(header)
     rows: list[list[str]] = []
     numbers: list[int] = []
     malformed: list[int] = []
-    try:
-        header: list[str] = []
-        start = 1
-        for start, header in enumerate(reader, start=1):  # the header is the first row that is not blank
-            if any(cell.strip() for cell in header):
-                break
-        for number, row in enumerate(reader, start=start + 1):
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != len(header):
-                malformed.append(number)
-                continue
-            rows.append(row)
-            numbers.append(number)
-    except csv.Error:
-        raise ConsentError(f"{what} is not readable as CSV near line {reader.line_num} "
-                           f"(unterminated quote, or text after a closing quote)") from None
-    frame = pd.DataFrame(rows, columns=range(len(header)), dtype=object)
+    for number, row in enumerate(records[start + 1 :], start=start + 2):
+        if not (row and row[0].strip()) and not any(cell.strip() for cell in row):
+            continue  # blank rows hold no grant
+        if len(row) != width:
+            malformed.append(number)
+            continue
+        rows.append(row)
+        numbers.append(number)
+    cells = np.empty((len(rows), width), dtype=object)
+    if rows:
+        cells[:] = rows
+    frame = pd.DataFrame({i: cells[:, i] for i in range(width)}, index=range(len(rows)))
     frame.columns = header
-    return parse_register(frame, np.asarray(numbers, dtype=np.int64), source=what, malformed_rows=malformed)
+    return frame, numbers, malformed
