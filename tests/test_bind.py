@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import pandas as pd
 import pytest
 
@@ -245,3 +247,26 @@ def test_u_of_bound_roles_comes_from_the_exports_stated_rates(export_config, sec
     assert set(u) == {names.index("birth_date.sex"), names.index("birth_date.nationality")}
     assert u[names.index("birth_date.sex")].tolist() == pytest.approx([0.5, 0.5])
     assert records.bound_agreement == {"birth_date.nationality": 0.5, "birth_date.sex": 0.5}
+
+
+@given(st.lists(st.tuples(st.lists(st.sampled_from(["Anna", "Maria", "Omar", "Ali", "Ahmad", "Schmidt", "", "Al"]),
+                                   max_size=4),
+                          st.integers(1900, 2030), st.integers(0, 12), st.integers(0, 31), st.booleans()),
+                min_size=0, max_size=30),
+       st.booleans())
+@settings(max_examples=60, deadline=None)
+def test_vectorised_anchor_tokens_equal_the_per_item_definition(rows, keyed):
+    """bind.anchor_tokens (vectorised) == bind.anchor_tokens_reference, item by item."""
+    from linkage import bind
+    from linkage._columns import Column
+
+    values = sorted({name for names, *_ in rows for name in names})
+    index = {v: i for i, v in enumerate(values)}
+    name_rows = [r for r, (names, *_) in enumerate(rows) for _ in names]
+    name_codes = [index[n] for names, *_ in rows for n in names]
+    names = Column(len(rows), np.asarray(name_rows, np.int64), np.asarray(name_codes, np.int64), values)
+    dates = np.asarray([(y, m, d, int(a)) for _, y, m, d, a in rows], np.int64).reshape(-1, 4)
+    items = np.arange(len(rows), dtype=np.int64)
+    anchors = ("year_name_keyed",) if keyed else ()
+    fast = bind.anchor_tokens(dates, items, names, anchors, b"k" * 32)
+    assert fast == bind.anchor_tokens_reference(dates, items, names, anchors, b"k" * 32)

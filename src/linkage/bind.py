@@ -104,15 +104,21 @@ def bound_token(anchor_token: str, value: str) -> str:
     return f"{anchor_token}{_JOIN}{value}"
 
 
+def _row_skeletons(names: Column) -> pd.DataFrame:
+    """``row``, ``sk``: each row's distinct non-empty name-part skeletons, sorted by row, then by
+    skeleton (Python string order); :func:`linkage.names.skeleton` runs once per distinct value."""
+    skeletons = np.asarray([skeleton(v) for v in names.values] + [""], dtype=object)
+    frame = pd.DataFrame({"row": np.asarray(names.rows, np.int64),
+                          "sk": skeletons[names.codes] if len(names.codes) else np.zeros(0, object)})
+    frame = frame[frame["sk"] != ""].drop_duplicates()
+    return frame.sort_values(["row", "sk"], kind="stable").reset_index(drop=True)
+
+
 def _skeleton_sets(names: Column) -> dict[int, list[str]]:
-    """Each row's distinct non-empty name-part skeletons, sorted."""
-    skeletons = [skeleton(v) for v in names.values]
-    keys = np.asarray(skeletons + [""], dtype=object)[names.codes] if len(names.codes) else np.zeros(0, object)
-    per_row: dict[int, set[str]] = {}
-    for row, key in zip(names.rows.tolist(), keys.tolist()):
-        if key:
-            per_row.setdefault(row, set()).add(key)
-    return {row: sorted(parts) for row, parts in per_row.items()}
+    """Each row's distinct non-empty name-part skeletons, sorted (the reference of
+    :func:`anchor_tokens`' vectorised grouping)."""
+    frame = _row_skeletons(names)
+    return {int(row): list(group) for row, group in frame.groupby("row", sort=True)["sk"]}
 
 
 def _order(parts: set[str], order: str, key: bytes = b"") -> dict[str, bytes]:
@@ -128,18 +134,71 @@ def order_key_purpose(field: str) -> str:
     return f"order/{field}"
 
 
+def _first_in_order(frame: pd.DataFrame, rank: dict[str, bytes], n_rows: int) -> np.ndarray:
+    """Per row, its skeleton first in the order ``rank`` ("" for a row without one): the 8-byte
+    ranks compared as big-endian integers, which is their byte order."""
+    out = np.full(n_rows, "", dtype=object)
+    if frame.empty:
+        return out
+    keys = np.array([int.from_bytes(rank[p], "big") for p in frame["sk"].tolist()], dtype=np.uint64)
+    order = np.lexsort((keys, frame["row"].to_numpy()))
+    rows = frame["row"].to_numpy()[order]
+    first = order[np.r_[True, rows[1:] != rows[:-1]]]
+    out[frame["row"].to_numpy()[first]] = frame["sk"].to_numpy()[first]
+    return out
+
+
+def _fixed(values: np.ndarray, width: int) -> np.ndarray:
+    """Non-negative integers as zero-padded decimal strings."""
+    if len(values) == 0:
+        return np.zeros(0, dtype=object)
+    return np.char.zfill(values.astype(np.int64).astype(str), width).astype(object)
+
+
 def anchor_tokens(dates: np.ndarray, rows: np.ndarray, names: Column, anchors: Sequence[str] = (),
                   order_key: bytes | None = None) -> dict[str, list[str]]:
     """Every anchor's token (:data:`linkage.config.BIND_ANCHORS`, then the keyed ``anchors``) of
     each date item: its :func:`linkage.tokens.date_array` row ``dates[i]`` and its record
     ``rows[i]`` (``""``: none). ``order_key`` keys the order of the keyed anchors (None: a public
-    stand-in order, which is all an attacker without the secret can use)."""
+    stand-in order, which is all an attacker without the secret can use). Vectorised over items;
+    :func:`anchor_tokens_reference` is the per-item definition."""
+    frame = _row_skeletons(names)
+    n_rows = int(max(names.n_rows, int(rows.max()) + 1 if len(rows) else 0))
+    joined = np.full(n_rows, "", dtype=object)
+    if not frame.empty:  # frame is sorted by row: one join per row over its run of skeletons
+        row_of, sks = frame["row"].to_numpy(), frame["sk"].tolist()
+        starts = np.flatnonzero(np.r_[True, row_of[1:] != row_of[:-1]])
+        ends = np.r_[starts[1:], len(sks)]
+        joined[row_of[starts]] = [" ".join(sks[a:b]) for a, b in zip(starts.tolist(), ends.tolist())]
+    distinct = set(frame["sk"].tolist())
+    rows = np.asarray(rows, np.int64)
+    dates = np.asarray(dates, np.int64).reshape(-1, 4)
+    year, month, day, ambiguous = (dates[:, i] for i in range(4))
+    parts = joined[rows] if len(rows) else np.zeros(0, object)
+    has = parts != ""
+    full = has & (month > 0) & (day > 0) & (ambiguous == 0)
+    y = _fixed(year, 4)
+    ymd = y + "-" + _fixed(month, 2) + "-" + _fixed(day, 2)
+    out: dict[str, list[str]] = {"year_name_set": np.where(has, "yns:" + y + "|" + parts, "").tolist()}
+    for anchor in BIND_ANCHORS[1:]:
+        pick = _first_in_order(frame, _order(distinct, anchor), n_rows)[rows] if len(rows) else parts
+        out[anchor] = np.where(full, anchor + ":" + ymd + "|" + pick, "").tolist()
+    for anchor in anchors:
+        if anchor in KEYED_ANCHORS:
+            pick = _first_in_order(frame, _order(distinct, anchor, order_key or b""), n_rows)[rows] if len(rows) else parts
+            out[anchor] = np.where(has, "ynk:" + y + "|" + pick, "").tolist()
+    return out
+
+
+def anchor_tokens_reference(dates: np.ndarray, rows: np.ndarray, names: Column, anchors: Sequence[str] = (),
+                            order_key: bytes | None = None) -> dict[str, list[str]]:
+    """:func:`anchor_tokens`, one item at a time (the definition; checked equal by a test)."""
     sets = _skeleton_sets(names)
     distinct = {p for parts in sets.values() for p in parts}
     orders = {anchor: _order(distinct, anchor) for anchor in BIND_ANCHORS[1:]}
     keyed = {anchor: _order(distinct, anchor, order_key or b"") for anchor in anchors if anchor in KEYED_ANCHORS}
     out: dict[str, list[str]] = {anchor: [] for anchor in (*BIND_ANCHORS, *keyed)}
-    for (year, month, day, ambiguous), row in zip(dates.tolist(), rows.tolist()):
+    for (year, month, day, ambiguous), row in zip(np.asarray(dates).tolist(), np.asarray(rows).tolist()):
         parts = sets.get(row)
         full = month > 0 and day > 0 and not ambiguous
         out["year_name_set"].append(f"yns:{year:04d}|{' '.join(parts)}" if parts else "")
