@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from pathlib import Path
 
 from linkage import io
-from linkage.compare import AGREEMENT, agreement_cut, chance_dice, compare, date_categories, to_levels
+from linkage.compare import (AGREEMENT, agreement_cut, chance_dice, compare, date_categories, name_bound_levels,
+                             to_levels)
 from linkage.encode import encode
 from linkage.job_config import parse_link_job
 from linkage.records import record_set
@@ -158,3 +159,14 @@ def test_name_pair_keys_equal_the_reference(records):
     owner, ids, vocab = _part_pairs(column, "skeleton")
     for r, parts in enumerate(records):
         assert sorted(vocab[i] for i in ids[owner == r]) == part_pairs([skeleton(p) for p in parts])
+
+
+def test_same_year_only_through_the_name_skeletons_is_a_level_given_the_name(export_config, secret):
+    records = _records(export_config, secret, ["14.07.1990", "01.01.1990"], names=["Anna", "Anna"])
+    names = [d.name for d in records.fields]
+    kinds = {kind for kind, _, _ in records.fields[names.index("birth_date")].slices}
+    given = name_bound_levels(records)
+    if kinds & {"year", "year_of_full_date"}:  # a plain year slice: the level needs no name
+        assert names.index("birth_date") not in given
+    else:
+        assert given[names.index("birth_date")] == (names.index("name"), (CATEGORIES.index("same year only"),))

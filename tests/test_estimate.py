@@ -84,3 +84,26 @@ def test_prior_solves_expected_matches_equal_prior_times_pairs(weights, total):
         logit = math.log(lam) - math.log1p(-lam)
         expected = sum(1.0 / (1.0 + math.exp(-(logit + w * math.log(2)))) for w in weights)
         assert expected == pytest.approx(lam * total, rel=1e-6)
+
+
+def test_a_level_reached_only_where_the_name_agrees_takes_u_from_the_name_session():
+    # "same year only" (level 1) through the year with the name skeletons: among random pairs it
+    # needs the names to agree as well, so it is as rare as both together; among namesakes it is
+    # the chance of a shared birth year (0.03 here). Its u must be the latter, or the name's
+    # agreement counts twice.
+    rng = np.random.default_rng(5)
+    m = (TRUE_M[0], np.array([0.04, 0.14, 0.01, 0.0, 0.81]), TRUE_M[2], TRUE_M[3])
+    namesake_date = np.array([0.965, 0.03, 0.003, 0.0005, 0.0015])
+    candidates = np.concatenate([_draw(rng, m, 3000, missing=0.0),
+                                 _draw(rng, (np.array([0, 0, 0, 0, 1.0]), namesake_date, *TRUE_U[2:]), 20000, 0.0),
+                                 _draw(rng, (BLOCKED_NAME_U, np.array([0.9955, 0, 0.003, 0.0, 0.0015]),
+                                             *TRUE_U[2:]), 20000, 0.0)])
+    random_pairs = _draw(rng, (TRUE_U[0], np.array([0.9955, 0, 0.003, 0.0, 0.0015]), *TRUE_U[2:]), 200_000, 0.0)
+    plain = estimate_model(candidates, random_pairs, NUM_LEVELS, fields=FIELDS, total_pairs=10**8)
+    fit = estimate_model(candidates, random_pairs, NUM_LEVELS, fields=FIELDS, total_pairs=10**8,
+                         u_given={1: (0, (1,))})
+    assert plain.model.u[1][1] < 1e-4  # the random pairs' u: the name's agreement counted again
+    assert fit.model.u[1][1] == pytest.approx(0.03, abs=0.006)
+    assert fit.model.u[1].sum() == pytest.approx(1.0)
+    assert fit.model.m[1][1] == pytest.approx(plain.model.m[1][1])  # m is unchanged
+    assert fit.report["u_given_by_sessions"]["birth_date"]["session"] == "name"

@@ -61,7 +61,7 @@ from .records import FieldData, RecordSet
 from .tokens import MONTH_DAY_WINDOWS
 
 __all__ = ["Comparison", "compare", "to_levels", "date_categories", "agreement_cut", "chance_dice", "level_names",
-           "DATE_CATEGORY_SLICES", "BOUND_LEVELS", "bound_u"]
+           "DATE_CATEGORY_SLICES", "BOUND_LEVELS", "bound_u", "name_bound_levels"]
 
 #: Date categories from the strongest down, with the slices (token kinds) that show each: the
 #: category holds when any of its slices agrees.
@@ -224,4 +224,30 @@ def bound_u(records: RecordSet) -> dict[int, np.ndarray]:
         if rate is not None:
             rate = min(max(float(rate), 1e-6), 1.0 - 1e-6)
             out[f] = np.array([1.0 - rate, rate])
+    return out
+
+
+#: Date slices that agree only where the name skeletons agree too (:mod:`linkage.bind`).
+NAME_BOUND_SLICES = frozenset({"year_name_set", "year_name_keyed"})
+
+
+def name_bound_levels(records: RecordSet) -> dict[int, tuple[int, tuple[int, ...]]]:
+    """Split date fields whose categories some level reaches only through name-bound anchors
+    (``year_name_set``, ``year_name_keyed``: the year with the name skeletons of the schema's
+    ``bind_name_field``): date field index -> (that name field's index, those levels). Such a
+    level holds the name's agreement as well as the date's, so its u must be that of pairs whose
+    names agree (:func:`linkage.estimate.estimate_model`, ``u_given``)."""
+    index = {data.name: f for f, data in enumerate(records.fields)}
+    specs = {spec.get("name"): spec for spec in records.schema.get("fields", [])}
+    out = {}
+    for f, data in enumerate(records.fields):
+        name_field = specs.get(data.name, {}).get("bind_name_field")
+        if not data.slices or data.kind == "bound" or name_field not in index:
+            continue
+        categories = date_categories(data)
+        kinds = {kind for kind, _, _ in data.slices}
+        levels = tuple(categories.index(category) for category, needs in DATE_CATEGORY_SLICES
+                       if category in categories and kinds & set(needs) and kinds & set(needs) <= NAME_BOUND_SLICES)
+        if levels:
+            out[f] = (index[name_field], levels)
     return out

@@ -33,7 +33,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import block, cluster, score
-from .compare import Comparison, bound_u, compare
+from .compare import Comparison, bound_u, compare, name_bound_levels
 from .estimate import Estimate, estimate_model, frequency_adjustment
 from .review import ReviewQueue, review_queue
 from .deliver import envelope_table
@@ -156,7 +156,7 @@ def estimate(records: RecordSet, candidates: block.Candidates, comparison: Compa
     anchored EM sessions on the candidates, the prior over all record pairs."""
     ra, rb = _random_pairs(records.n, config.scoring.random_pairs, config.scoring.seed)
     return estimate_model(comparison.levels, compare(records, ra, rb, config).levels, comparison.num_levels,
-                          u_fixed=bound_u(records),
+                          u_fixed=bound_u(records), u_given=name_bound_levels(records),
                           fields=tuple(f.name for f in records.fields), total_pairs=candidates.total_pairs,
                           max_iter=config.scoring.max_iterations)
 
