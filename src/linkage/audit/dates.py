@@ -156,15 +156,26 @@ def _segments(cores: np.ndarray, num_bits: int) -> tuple[list[list[int]], float]
     excess = shared - np.outer(sizes, sizes) / num_bits
     np.fill_diagonal(excess, -np.inf)
     threshold = 0.5 * float(np.median(excess.max(axis=1)))
+    chains, strengths = strongest_paths(excess, threshold, stop_at_floor=False)
+    return chains, float(np.median(strengths)) if strengths else 0.0
+
+
+def strongest_paths(weights: np.ndarray, floor: float, *, stop_at_floor: bool) -> tuple[list[list[int]], list[float]]:
+    """Chains through the strongest links of the symmetric matrix ``weights``: links taken
+    strongest first while both ends have fewer than two and no cycle forms, until a link falls
+    below ``floor`` (``stop_at_floor``: at or below). Returns the chains (groups in path order;
+    a group without links is a chain of its own) and the weights of the links taken."""
+    n = len(weights)
     a_idx, b_idx = np.triu_indices(n, 1)
-    order = np.argsort(-excess[a_idx, b_idx], kind="stable")
+    link_weights = weights[a_idx, b_idx]
+    order = np.argsort(-link_weights, kind="stable")
     degree = np.zeros(n, np.int64)
     comp = np.arange(n)
     neighbours: dict[int, list[int]] = {g: [] for g in range(n)}
-    strengths = []
+    taken = []
     for e in order.tolist():
-        a, b = int(a_idx[e]), int(b_idx[e])
-        if excess[a, b] < threshold:
+        a, b, w = int(a_idx[e]), int(b_idx[e]), float(link_weights[e])
+        if w < floor or (stop_at_floor and w <= floor):
             break
         if degree[a] >= 2 or degree[b] >= 2 or comp[a] == comp[b]:
             continue
@@ -173,7 +184,7 @@ def _segments(cores: np.ndarray, num_bits: int) -> tuple[list[list[int]], float]
         degree[b] += 1
         neighbours[a].append(b)
         neighbours[b].append(a)
-        strengths.append(excess[a, b])
+        taken.append(w)
     chains, seen = [], set()
     for start in range(n):
         if start in seen or len(neighbours[start]) > 1:
@@ -187,7 +198,7 @@ def _segments(cores: np.ndarray, num_bits: int) -> tuple[list[list[int]], float]
             path.append(nxt[0])
         seen.update(path)
         chains.append(path)
-    return chains, float(np.median(strengths)) if strengths else 0.0
+    return chains, taken
 
 
 def _place_chains(chains: list[list[int]], group_sizes: np.ndarray, public_years: np.ndarray) -> np.ndarray:

@@ -38,6 +38,7 @@ import pandas as pd
 
 from ..tokens import MONTH_DAY_WINDOWS
 from ._view import EncodedView
+from .dates import strongest_paths
 
 __all__ = ["SplitYearAttack", "recover_years_split", "YEAR_SLICES", "CROSS_YEAR_SLICES"]
 
@@ -116,39 +117,9 @@ def _links(group: np.ndarray, window: np.ndarray, n_groups: int, owners: np.ndar
 
 
 def _chains(strength: np.ndarray) -> list[list[int]]:
-    """Paths through the strongest links (degree <= 2, no cycle), as lists of groups."""
-    n = len(strength)
-    a_idx, b_idx = np.triu_indices(n, 1)
-    weights = strength[a_idx, b_idx]
-    order = np.argsort(-weights, kind="stable")
-    degree = np.zeros(n, np.int64)
-    comp = np.arange(n)
-    neighbours: dict[int, list[int]] = {g: [] for g in range(n)}
-    for e in order.tolist():
-        a, b = int(a_idx[e]), int(b_idx[e])
-        if weights[e] <= 0:
-            break
-        if degree[a] >= 2 or degree[b] >= 2 or comp[a] == comp[b]:
-            continue
-        comp[comp == comp[b]] = comp[a]
-        degree[a] += 1
-        degree[b] += 1
-        neighbours[a].append(b)
-        neighbours[b].append(a)
-    chains, seen = [], set()
-    for start in range(n):
-        if start in seen or len(neighbours[start]) > 1:
-            continue
-        path, prev = [start], -1
-        while True:
-            nxt = [g for g in neighbours[path[-1]] if g != prev]
-            if not nxt:
-                break
-            prev = path[-1]
-            path.append(nxt[0])
-        seen.update(path)
-        chains.append(path)
-    return chains
+    """Paths through the strongest links (degree <= 2, no cycle, positive strength only), as
+    lists of groups (:func:`linkage.audit.dates.strongest_paths`)."""
+    return strongest_paths(strength, 0.0, stop_at_floor=True)[0]
 
 
 def _orientation(chain: list[int], linked: np.ndarray) -> tuple[int, int] | None:
