@@ -215,21 +215,33 @@ def _place_chains(chains: list[list[int]], group_sizes: np.ndarray, public_years
     share = group_sizes / max(group_sizes.sum(), 1.0)
     blocked: set[int] = set()  # years taken, and their neighbours: adjacent chains would be linked
     for chain in sorted(chains, key=lambda c: -share[c].sum()):
-        n = len(chain)
-        best, best_years = -1.0, None
-        for direction in (1, -1):
-            for first in range(lo - n, hi + n + 1):
-                cand = first + direction * np.arange(n)
-                if blocked.intersection(cand.tolist()):
-                    continue
-                inside = (cand >= lo) & (cand <= hi)
-                overlap = np.minimum(share[chain][inside], hist[cand[inside] - lo]).sum()
-                if overlap > best:
-                    best, best_years = overlap, cand
+        best_years = best_placement(share[chain], hist, lo, blocked)
         if best_years is not None:
             group_year[chain] = best_years
             blocked.update(y + d for y in best_years.tolist() for d in (-1, 0, 1))
     return group_year
+
+
+def best_placement(chain_share: np.ndarray, hist: np.ndarray, lo: int, taken: set[int],
+                   options: tuple[tuple[int, int | None], ...] = ((1, None), (-1, None))) -> np.ndarray | None:
+    """The run of consecutive years for a chain of groups (shares ``chain_share``, in chain
+    order) that overlaps most with the public year shares ``hist`` (years ``lo``...), avoiding the
+    ``taken`` years; ``options`` are (direction, residue of the first year mod 3 or None). None
+    when every run touches a taken year."""
+    n, hi = len(chain_share), lo + len(hist) - 1
+    best, best_years = -1.0, None
+    for direction, residue in options:
+        for first in range(lo - n, hi + n + 1):
+            if residue is not None and first % 3 != residue:
+                continue
+            cand = first + direction * np.arange(n)
+            if taken.intersection(cand.tolist()):
+                continue
+            inside = (cand >= lo) & (cand <= hi)
+            overlap = np.minimum(chain_share[inside], hist[cand[inside] - lo]).sum()
+            if overlap > best:
+                best, best_years = overlap, cand
+    return best_years
 
 
 def recover_years(encoded: EncodedColumn, public_years: np.ndarray, *, min_supersets: int = 2,

@@ -38,7 +38,7 @@ import pandas as pd
 
 from ..tokens import MONTH_DAY_WINDOWS
 from ._view import EncodedView
-from .dates import strongest_paths
+from .dates import best_placement, strongest_paths
 
 __all__ = ["SplitYearAttack", "recover_years_split", "YEAR_SLICES", "CROSS_YEAR_SLICES"]
 
@@ -151,20 +151,9 @@ def _place(chains: list[list[int]], orient: list[tuple[int, int] | None], sizes:
     share = sizes / max(sizes.sum(), 1.0)
     taken: set[int] = set()
     for k in sorted(range(len(chains)), key=lambda i: -share[chains[i]].sum()):
-        chain, n = chains[k], len(chains[k])
-        options = [(1, None), (-1, None)] if orient[k] is None else [(orient[k][0], orient[k][1])]
-        best, best_years = -1.0, None
-        for direction, residue in options:
-            for first in range(lo - n, hi + n + 1):
-                if residue is not None and first % 3 != residue:
-                    continue
-                cand = first + direction * np.arange(n)
-                if taken.intersection(cand.tolist()):
-                    continue
-                inside = (cand >= lo) & (cand <= hi)
-                overlap = np.minimum(share[chain][inside], hist[cand[inside] - lo]).sum()
-                if overlap > best:
-                    best, best_years = overlap, cand
+        chain = chains[k]
+        options = ((1, None), (-1, None)) if orient[k] is None else ((orient[k][0], orient[k][1]),)
+        best_years = best_placement(share[chain], hist, lo, taken, options)
         if best_years is not None:
             group_year[chain] = best_years
             taken.update(best_years.tolist())
