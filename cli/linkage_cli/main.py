@@ -443,8 +443,8 @@ def demo(out_dir: Path, persons: int, seed: int, force: bool) -> None:
     """Run the whole three-party flow on generated data and score it against the truth.
 
     Writes DIR/exports/ (agency files, truth.csv, consent registers, quarantine and reference
-    maps), DIR/keys/ (project secret, recipient key pairs, keyring), DIR/encoded/ (one signed
-    encoded export per agency, with scopes and sealed payloads), DIR/result/ (the linkage unit's
+    maps), DIR/keys/ (project secret, recipient key pairs, keyring, the linkage unit's signing key),
+    DIR/encoded/ (one signed, hardened encoded export per agency with its sealed payloads), DIR/result/ (the linkage unit's
     entities, pairs, review list and manifest), DIR/packages/ (one delivery package per recipient)
     and DIR/views/<recipient>.xlsx (each office's consent-scoped view, with the audit log).
     """
